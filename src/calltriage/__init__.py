@@ -1,0 +1,3 @@
+"""calltriage: a troubleshooting desk for secure-VoIP support teams."""
+
+__version__ = "0.1.0"

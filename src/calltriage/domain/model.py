@@ -1,0 +1,103 @@
+"""Domain vocabulary shared by every layer (see shared/design/seed-playbook.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+from typing import Any
+
+
+class Level(IntEnum):
+    L1 = 1  # help desk
+    L2 = 2  # server-side analysis
+    L3 = 3  # vendor / client developers
+
+
+class NodeKind(StrEnum):
+    QUESTION = "question"
+    CHECK = "check"
+    CLOSE = "close"
+    ESCALATE = "escalate"
+    HANDOFF = "handoff"
+
+    @property
+    def terminal(self) -> bool:
+        return self in (NodeKind.CLOSE, NodeKind.HANDOFF)
+
+    @property
+    def automatic(self) -> bool:
+        """Nodes the engine applies by itself, without an answer."""
+        return self in (NodeKind.CLOSE, NodeKind.HANDOFF, NodeKind.ESCALATE)
+
+
+class IncidentStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+    HANDED_OFF = "handed-off"
+
+
+class Category(StrEnum):
+    """Root-cause categories; reports check the seed's 'half misconfiguration, half connection'."""
+
+    OUT_OF_SCOPE = "out-of-scope"
+    MISCONFIGURATION = "misconfiguration"
+    SERVER = "server"
+    CONNECTION = "connection"
+    NOT_AN_ISSUE = "not-an-issue"
+    CLIENT_BUG = "client-bug"
+    SPECIFIC_ERROR = "specific-error"
+
+
+class EventKind(StrEnum):
+    OPENED = "opened"
+    ANSWERED = "answered"
+    PROBED = "probed"
+    OVERRIDDEN = "overridden"
+    ESCALATED = "escalated"
+    CLOSED = "closed"
+    HANDED_OFF = "handed-off"
+    NOTE = "note"
+    ATTACHED = "attached"
+    WAITING = "waiting"
+
+
+class ProbeStatus(StrEnum):
+    OK = "ok"
+    WARN = "warn"
+    FAIL = "fail"
+    ERROR = "error"  # the probe could not run; never a verdict about the server
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeResult:
+    """What a probe found. ``error`` means "could not run", with a plain reason in ``summary``."""
+
+    probe: str
+    status: ProbeStatus
+    summary: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    duration: float = 0.0
+    # A probe may propose a specific outcome of the node it answers (e.g. the connection
+    # status "connecting"); when absent, the node maps ``status`` to an outcome.
+    outcome: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "probe": self.probe,
+            "status": self.status.value,
+            "summary": self.summary,
+            "evidence": self.evidence,
+            "duration": round(self.duration, 4),
+            "outcome": self.outcome,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ProbeResult:
+        return cls(
+            probe=data["probe"],
+            status=ProbeStatus(data["status"]),
+            summary=data["summary"],
+            evidence=dict(data.get("evidence") or {}),
+            duration=float(data.get("duration") or 0.0),
+            outcome=data.get("outcome"),
+        )

@@ -1,0 +1,20 @@
+"""Pure decision-graph interpreter: playbook specs (immutable) apart from runs (state).
+
+No sockets, SQL, web or CLI here (an import-linter contract in pyproject keeps it so).
+"""
+
+from calltriage.engine.run import Effect, PlaybookRun, advance, handoff_into, outcome_for, rewind, start
+from calltriage.engine.spec import NodeSpec, OutcomeSpec, PlaybookSpec
+
+__all__ = [
+    "Effect",
+    "NodeSpec",
+    "OutcomeSpec",
+    "PlaybookRun",
+    "PlaybookSpec",
+    "advance",
+    "handoff_into",
+    "outcome_for",
+    "rewind",
+    "start",
+]
