@@ -6,8 +6,8 @@ one and waits for it. The log is what a PJSIP-based app writes with ``logConfig.
 timestamped lines and every SIP message between ``.TX``/``.RX`` markers and ``--end msg--``.
 
 Config keys: log, host, port (SIP port for udp/tcp, TLS port for tls), transport, user, password,
-domain, ca_file, verify_server, register, retry_interval (seconds; >0 makes PJSIP retry a failed
-registration like a real app does), reg_wait, call (URI), call_wait, linger (keep
+domain, ca_file, verify_server, register, reregister (how many times the app registers again
+after a failure), reregister_every (seconds between), reg_wait, call (URI), call_wait, linger (keep
 answering calls for this long), vanish (exit without un-REGISTER: a stale contact), date (log the
 date too, as many apps do).
 """
@@ -116,8 +116,7 @@ def _main(cfg: dict[str, Any]) -> int:  # pragma: no cover - runs in the subproc
     if register:
         ac.regConfig.registrarUri = f"sip:{host}:{port}{params}"
         ac.regConfig.timeoutSec = 300
-        ac.regConfig.retryIntervalSec = int(cfg.get("retry_interval", 0))
-        ac.regConfig.firstRetryIntervalSec = int(cfg.get("retry_interval", 0))
+        ac.regConfig.retryIntervalSec = 0
     ac.regConfig.registerOnAdd = register
     ac.sipConfig.proxies.append(f"sip:{host}:{port}{params};lr")
     ac.sipConfig.authCreds.append(pj.AuthCredInfo("digest", "*", cfg["user"], 0, cfg["password"]))
@@ -127,7 +126,14 @@ def _main(cfg: dict[str, Any]) -> int:  # pragma: no cover - runs in the subproc
     acc = Account()
     acc.create(ac)
     if register:
-        pump(float(cfg.get("reg_wait", 2.0)), until=None if cfg.get("retry_interval") else lambda: acc.reg_code)
+        pump(float(cfg.get("reg_wait", 2.0)), until=lambda: acc.reg_code)
+        # Apps re-register on their own after a failure (network change, "reconnect" button,
+        # a retry timer): that is what makes a registration loop in a real log.
+        for _ in range(int(cfg.get("reregister", 0))):
+            acc.reg_code = 0
+            pump(float(cfg.get("reregister_every", 0.3)))
+            acc.setRegistration(True)
+            pump(float(cfg.get("reg_wait", 2.0)), until=lambda: acc.reg_code)
     if cfg.get("call"):
         call = Call(acc)
         acc.calls.append(call)

@@ -3,7 +3,17 @@
 No sockets, SQL, web or CLI here (an import-linter contract in pyproject keeps it so).
 """
 
-from calltriage.engine.run import Effect, PlaybookRun, advance, handoff_into, outcome_for, rewind, start
+from calltriage.engine.run import (
+    Effect,
+    PlaybookRun,
+    advance,
+    close_at,
+    escalate_to,
+    handoff_into,
+    outcome_for,
+    rewind,
+    start,
+)
 from calltriage.engine.spec import NodeSpec, OutcomeSpec, PlaybookSpec
 
 __all__ = [
@@ -13,6 +23,8 @@ __all__ = [
     "PlaybookRun",
     "PlaybookSpec",
     "advance",
+    "close_at",
+    "escalate_to",
     "handoff_into",
     "outcome_for",
     "rewind",

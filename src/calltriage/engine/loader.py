@@ -64,19 +64,25 @@ def _line(obj: Any, key: Any = None) -> int:
 
 
 def load_playbook(path: Path, known_probes: Collection[str] | None = None,
-                  known_playbooks: Collection[str] = ()) -> PlaybookSpec:
+                  known_playbooks: Collection[str] | None = ()) -> PlaybookSpec:
     try:
         source = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise PlaybookError(f"{path}: no such playbook file: check the path or run `calltriage playbook list`")
+        raise PlaybookError(
+            f"{path}: no such playbook file: check the path or run `calltriage playbook list`"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise PlaybookError(f"{path}: cannot read the playbook ({exc}): save it as UTF-8 text")
+        raise PlaybookError(f"{path}: cannot read the playbook ({exc}): save it as UTF-8 text") from None
     return parse_playbook(source, str(path), known_probes, known_playbooks)
 
 
 def parse_playbook(source: str, path: str = "<playbook>", known_probes: Collection[str] | None = None,
-                   known_playbooks: Collection[str] = ()) -> PlaybookSpec:
-    """Parse and validate a playbook. ``known_probes`` None skips the probe-name check."""
+                   known_playbooks: Collection[str] | None = ()) -> PlaybookSpec:
+    """Parse and validate a playbook.
+
+    ``known_probes`` None skips the probe-name check; ``known_playbooks`` None skips the check
+    that handoff targets exist (used when replaying a pinned version).
+    """
     problems = _Problems(path)
     try:
         doc = YAML(typ="rt", pure=True).load(source)
@@ -102,7 +108,8 @@ def parse_playbook(source: str, path: str = "<playbook>", known_probes: Collecti
         problems.add(_line(doc, "schema"), f"unsupported schema {doc['schema']!r}: this calltriage reads schema 1")
 
     external = _externals(doc, problems)
-    nodes = _nodes(doc, problems, external, known_probes, set(known_playbooks))
+    nodes = _nodes(doc, problems, external, known_probes,
+                   None if known_playbooks is None else set(known_playbooks))
     entries = _entries(doc, problems, nodes)
     problems.raise_if_any()
 
@@ -116,7 +123,7 @@ def parse_playbook(source: str, path: str = "<playbook>", known_probes: Collecti
     return PlaybookSpec(
         id=str(doc["id"]),
         title=str(doc["title"]),
-        description=str(doc.get("description") or ""),
+        description=str(doc.get("description") or "").strip(),
         start=start,
         nodes=MappingProxyType(nodes),
         entries=MappingProxyType(entries),
@@ -156,7 +163,7 @@ def _entries(doc: CommentedMap, problems: _Problems, nodes: dict[str, NodeSpec])
 
 
 def _nodes(doc: CommentedMap, problems: _Problems, external: dict[str, ExternalSpec],
-           known_probes: Collection[str] | None, known_playbooks: set[str]) -> dict[str, NodeSpec]:
+           known_probes: Collection[str] | None, known_playbooks: set[str] | None) -> dict[str, NodeSpec]:
     raw = doc.get("nodes")
     if not isinstance(raw, CommentedSeq) or not raw:
         problems.add(_line(doc, "nodes"), "nodes must be a non-empty list of node mappings")
@@ -178,7 +185,7 @@ def _nodes(doc: CommentedMap, problems: _Problems, external: dict[str, ExternalS
 
 
 def _node(item: CommentedMap, problems: _Problems, external: dict[str, ExternalSpec],
-          known_probes: Collection[str] | None, known_playbooks: set[str]) -> NodeSpec | None:
+          known_probes: Collection[str] | None, known_playbooks: set[str] | None) -> NodeSpec | None:
     line = _line(item)
     node_id = item.get("id")
     if not node_id:
@@ -222,8 +229,8 @@ def _node(item: CommentedMap, problems: _Problems, external: dict[str, ExternalS
                 outcomes[str(name)] = OutcomeSpec(str(name), str(target), str(label))
 
     spec = NodeSpec(
-        id=node_id, kind=kind, level=int(level), prompt=str(item.get("prompt") or ""),
-        help=str(item.get("help") or ""), outcomes=MappingProxyType(outcomes), line=line,
+        id=node_id, kind=kind, level=int(level), prompt=str(item.get("prompt") or "").strip(),
+        help=str(item.get("help") or "").strip(), outcomes=MappingProxyType(outcomes), line=line,
     )
     if kind is NodeKind.CHECK:
         return _check_fields(item, spec, problems, known_probes)
@@ -240,7 +247,7 @@ def _node(item: CommentedMap, problems: _Problems, external: dict[str, ExternalS
                         request=str(request) if request else None)
     if kind is NodeKind.HANDOFF:
         target = str(item.get("playbook") or "")
-        if target not in external and target not in known_playbooks:
+        if known_playbooks is not None and target not in external and target not in known_playbooks:
             problems.add(_line(item, "playbook") or line, f"handoff to unknown playbook {target!r}: declare it "
                          f"under `external:` with a title{did_you_mean(target, external)}", node_id, "playbook")
         return _replace(spec, playbook=target, category=_category(item, spec, problems))

@@ -140,8 +140,16 @@ def rewind(spec: PlaybookSpec, run: PlaybookRun, node_id: str) -> PlaybookRun:
     replayed, _ = _enter(spec, _base(spec, run), spec.start)
     for answered, outcome in run.answers[:index]:
         assert replayed.current == answered
-        replayed, _ = advance(spec, replayed, outcome)
+        replayed, _ = _apply(spec, replayed, outcome)
     return replayed
+
+
+def _apply(spec: PlaybookSpec, run: PlaybookRun, outcome: str) -> tuple[PlaybookRun, list[Effect]]:
+    if outcome.startswith("escalate:"):
+        return escalate_to(spec, run, outcome.removeprefix("escalate:"))
+    if outcome.startswith("close:"):
+        return close_at(spec, run, outcome.removeprefix("close:"))
+    return advance(spec, run, outcome)
 
 
 def handoff_into(run: PlaybookRun, target: PlaybookSpec) -> PlaybookRun:
@@ -232,3 +240,34 @@ def _enter(spec: PlaybookSpec, run: PlaybookRun, node_id: str) -> tuple[Playbook
                 Effect(NodeKind.HANDOFF, node.id, {"playbook": node.playbook, "category": node.category})
             )
         return run, effects
+
+
+def escalate_to(spec: PlaybookSpec, run: PlaybookRun, request: str) -> tuple[PlaybookRun, list[Effect]]:
+    """An operator escalates by hand: continue at the entry node of ``request`` (levels only go up)."""
+    _check_spec(spec, run)
+    if run.over:
+        raise InvalidAnswer(f"incident is {run.status.value}: only open incidents can be escalated")
+    if request not in spec.entries:
+        raise InvalidAnswer(f"unknown escalation request {request!r}: choose one of {', '.join(spec.entries)}")
+    entry = spec.node(spec.entries[request])
+    if entry.level <= run.level:
+        raise InvalidAnswer(f"request {request!r} continues at level {entry.level}, not above the incident's "
+                            f"level {run.level}: pick a request of a higher level")
+    esc = Escalation(run.level, entry.level, request, run.current or "", entry.id)
+    run = replace(run, escalations=(*run.escalations, esc), level=entry.level,
+                  answers=(*run.answers, (run.current or "", f"escalate:{request}")))
+    effects = [Effect(NodeKind.ESCALATE, run.current or "", esc.to_dict())]
+    run, more = _enter(spec, run, entry.id)
+    return run, effects + more
+
+
+def close_at(spec: PlaybookSpec, run: PlaybookRun, close_node: str) -> tuple[PlaybookRun, list[Effect]]:
+    """An operator closes by hand with one of the playbook's resolutions (its close nodes)."""
+    _check_spec(spec, run)
+    closes = [n.id for n in spec.nodes.values() if n.kind is NodeKind.CLOSE]
+    if run.over:
+        raise InvalidAnswer(f"incident is already {run.status.value}")
+    if close_node not in closes:
+        raise InvalidAnswer(f"{close_node!r} is not a close of {spec.id}: choose one of {', '.join(closes)}")
+    run = replace(run, answers=(*run.answers, (run.current or "", f"close:{close_node}")))
+    return _enter(spec, run, close_node)

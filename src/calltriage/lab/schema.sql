@@ -47,8 +47,10 @@ INSERT INTO version (table_name, table_version) VALUES ('dbaliases', '1');
 CREATE TABLE acc (
     id INTEGER PRIMARY KEY NOT NULL,
     method VARCHAR(16) DEFAULT '' NOT NULL,
-    from_tag VARCHAR(128) DEFAULT '' NOT NULL,
-    to_tag VARCHAR(128) DEFAULT '' NOT NULL,
+    -- from_tag/to_tag are NULL when absent (acc_extra_nullable=1 also applies to them): to_tag
+    -- is NULL when the proxy answered itself (404, 480, 401...)
+    from_tag VARCHAR(128),
+    to_tag VARCHAR(128),
     callid VARCHAR(255) DEFAULT '' NOT NULL,
     sip_code VARCHAR(3) DEFAULT '' NOT NULL,
     sip_reason VARCHAR(128) DEFAULT '' NOT NULL,

@@ -31,10 +31,32 @@ _COMPACT = {
 _CANONICAL = {
     name.lower(): name
     for name in (
-        "Via", "From", "To", "Call-ID", "CSeq", "Contact", "Content-Length", "Content-Type",
-        "Max-Forwards", "Record-Route", "Route", "WWW-Authenticate", "Proxy-Authenticate",
-        "Authorization", "Proxy-Authorization", "User-Agent", "Server", "Allow", "Supported",
-        "Expires", "Warning", "Reason", "Retry-After", "Accept", "Event", "Subject",
+        "Via",
+        "From",
+        "To",
+        "Call-ID",
+        "CSeq",
+        "Contact",
+        "Content-Length",
+        "Content-Type",
+        "Max-Forwards",
+        "Record-Route",
+        "Route",
+        "WWW-Authenticate",
+        "Proxy-Authenticate",
+        "Authorization",
+        "Proxy-Authorization",
+        "User-Agent",
+        "Server",
+        "Allow",
+        "Supported",
+        "Expires",
+        "Warning",
+        "Reason",
+        "Retry-After",
+        "Accept",
+        "Event",
+        "Subject",
     )
 }
 # Headers that may carry several comma-separated values in one line (RFC 3261 §7.3.1).

@@ -43,7 +43,12 @@ _PROTOCOL_REASONS = {
     "TLSV1_ALERT_INSUFFICIENT_SECURITY",
 }
 # The peer does not speak TLS on that port at all (e.g. plain SIP/TCP).
-_NOT_TLS_REASONS = {"WRONG_VERSION_NUMBER", "UNKNOWN_PROTOCOL", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG"}
+_NOT_TLS_REASONS = {
+    "WRONG_VERSION_NUMBER",
+    "UNKNOWN_PROTOCOL",
+    "RECORD_LAYER_FAILURE",
+    "PACKET_LENGTH_TOO_LONG",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +196,9 @@ class StreamFlow(Flow):
 
     def send(self, data: bytes, addr: Address | None = None) -> None:
         if self.closed or self._transport is None or self._transport.is_closing():
-            raise SipTransportError(FailureKind.CLOSED, f"connection to {self.remote[0]}:{self.remote[1]} is closed")
+            raise SipTransportError(
+                FailureKind.CLOSED, f"connection to {self.remote[0]}:{self.remote[1]} is closed"
+            )
         self._transport.write(data)
 
     def close(self) -> None:
@@ -287,8 +294,12 @@ async def open_flow(
                 lock = handshake_lock or asyncio.Lock()
                 async with lock:
                     transport2, _ = await loop.create_connection(
-                        lambda: _StreamProto(sflow), remote[0], remote[1],
-                        ssl=ctx, server_hostname=ep.tls_name, ssl_handshake_timeout=timeout,
+                        lambda: _StreamProto(sflow),
+                        remote[0],
+                        remote[1],
+                        ssl=ctx,
+                        server_hostname=ep.tls_name,
+                        ssl_handshake_timeout=timeout,
                     )
                 ssl_obj = transport2.get_extra_info("ssl_object")
                 if ssl_obj is not None:
@@ -297,7 +308,9 @@ async def open_flow(
                     cipher = ssl_obj.cipher()
                     sflow.cipher = cipher[0] if cipher else None
             else:
-                transport2, _ = await loop.create_connection(lambda: _StreamProto(sflow), remote[0], remote[1])
+                transport2, _ = await loop.create_connection(
+                    lambda: _StreamProto(sflow), remote[0], remote[1]
+                )
             local = transport2.get_extra_info("sockname")
             sflow.local = (str(local[0]), int(local[1]))
             sflow.remote = remote

@@ -1,0 +1,1 @@
+"""The `calltriage` command line: thin, every command has --json."""

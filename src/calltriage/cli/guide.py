@@ -1,0 +1,39 @@
+"""The interactive guided mode (`calltriage incident run ID`): leave at any step, resume later."""
+
+from __future__ import annotations
+
+import typer
+
+from calltriage.cli.common import actor, echo
+from calltriage.cli.incident import _print_header, _print_step, _verdict, choose
+from calltriage.errors import CalltriageError, Conflict, InvalidAnswer
+from calltriage.services.context import App
+
+
+def guide(app: App, incident_id: int, as_: str | None) -> None:
+    who = actor(app, as_)
+    view = app.incidents.get(incident_id)
+    _print_header(view)
+    while True:
+        step = app.incidents.next_step(incident_id)
+        if step["node"] is None:
+            echo(_verdict(app.incidents.get(incident_id)))
+            return
+        echo("")
+        _print_step(step)
+        raw = typer.prompt("Answer (number or name, q to leave)", default="", show_default=False)
+        if raw.strip().lower() in ("q", "quit", "exit"):
+            echo(f"Left incident {incident_id} at {step['node']}. Resume with: calltriage incident run {incident_id}")
+            return
+        try:
+            outcome = choose(step, raw)
+        except InvalidAnswer as exc:
+            echo(f"  {exc}")
+            continue
+        note = typer.prompt("Note (optional)", default="", show_default=False)
+        try:
+            app.incidents.answer(incident_id, outcome, actor=who, note=note, node=step["node"])
+        except Conflict as exc:
+            echo(f"  {exc}")
+        except CalltriageError as exc:
+            echo(f"  Error: {exc}")

@@ -1,0 +1,239 @@
+"""`calltriage incident …`: open, list, show, next, answer, run (guided), override, note, escalate, close."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from calltriage.cli.common import JsonOpt, actor, app_for, echo, emit_json
+from calltriage.errors import InvalidAnswer
+
+app = typer.Typer(no_args_is_help=True)
+
+AsOpt = typer.Option(None, "--as", help="Operator name (default: $CALLTRIAGE_OPERATOR or your login).")
+NoteOpt = typer.Option("", "--note", help="A note recorded with the answer.")
+
+
+@app.command("open")
+def open_(
+    playbook: str = typer.Option("user-cant-call-professional", "--playbook", help="Playbook id."),
+    caller: str = typer.Option(..., "--caller", help="The user who can't call (username or number)."),
+    callee: str = typer.Option(..., "--callee", help="The party they tried to reach."),
+    summary: str = typer.Option("", "--summary", help="What the user reported."),
+    reporter: str = typer.Option("", "--reporter", help="Who reported it (default: the operator)."),
+    as_: str = AsOpt,
+    json_out: bool = JsonOpt,
+) -> None:
+    """Open an incident on a playbook."""
+    app_ = app_for()
+    view = app_.incidents.open(playbook_id=playbook, caller=caller, callee=callee, summary=summary,
+                               reporter=reporter, actor=actor(app_, as_))
+    if json_out:
+        emit_json({"id": view["id"], "status": view["status"], "current": view["current"]})
+    else:
+        echo(f"Opened incident {view['id']}: {view['caller']} can't call {view['callee']} "
+             f"({view['playbook']}). Next: calltriage incident run {view['id']}")
+
+
+@app.command("list")
+def list_(
+    status: str = typer.Option(None, "--status", help="open, closed or handed-off."),
+    level: int = typer.Option(None, "--level", help="1, 2 or 3."),
+    search: str = typer.Option(None, "--search", help="Text in caller, callee, summary or reporter."),
+    limit: int = typer.Option(50, "--limit"),
+    offset: int = typer.Option(0, "--offset"),
+    json_out: bool = JsonOpt,
+) -> None:
+    """List incidents, newest first."""
+    items, total = app_for().incidents.list_incidents(
+        status=status, level=level, query=search, limit=limit, offset=offset
+    )
+    if json_out:
+        emit_json({"total": total, "items": items})
+        return
+    if not items:
+        echo("No incidents match.")
+        return
+    echo(f"{'ID':>5}  {'STATUS':<10} {'LVL':<3} {'CALLER':<16} {'CALLEE':<16} {'AT / RESULT'}")
+    for item in items:
+        where = item["current"] or item["resolution"] or (f"-> {item['handoff']}" if item["handoff"] else "")
+        echo(f"{item['id']:>5}  {item['status']:<10} L{item['level']:<2} {item['caller'][:16]:<16} "
+             f"{item['callee'][:16]:<16} {where}")
+    echo(f"{len(items)} of {total}")
+
+
+@app.command()
+def show(incident_id: int = typer.Argument(..., metavar="ID"), json_out: bool = JsonOpt) -> None:
+    """Show an incident with its path and timeline."""
+    view = app_for().incidents.get(incident_id)
+    if json_out:
+        emit_json(view)
+        return
+    _print_header(view)
+    echo("Path: " + " → ".join(view["path"]))
+    echo("Timeline:")
+    for event in view["events"]:
+        echo("  " + format_event(event))
+
+
+@app.command("next")
+def next_(incident_id: int = typer.Argument(..., metavar="ID"), json_out: bool = JsonOpt) -> None:
+    """Show the step the incident waits for."""
+    step = app_for().incidents.next_step(incident_id)
+    if json_out:
+        emit_json(step)
+    elif step["node"] is None:
+        echo(f"Incident {incident_id} is {step['status']}.")
+    else:
+        _print_step(step)
+
+
+@app.command()
+def answer(
+    incident_id: int = typer.Argument(..., metavar="ID"),
+    choice: str = typer.Argument(..., help="One of the step's choices."),
+    as_: str = AsOpt,
+    note: str = NoteOpt,
+    node: str = typer.Option(None, "--node", help="The step you answer; refused if the incident moved on."),
+    json_out: bool = JsonOpt,
+) -> None:
+    """Answer the current step."""
+    app_ = app_for()
+    view = app_.incidents.answer(incident_id, choice, actor=actor(app_, as_), note=note, node=node)
+    _after_change(app_, view, json_out)
+
+
+@app.command()
+def override(
+    incident_id: int = typer.Argument(..., metavar="ID"),
+    node: str = typer.Argument(..., help="The step whose verdict you override."),
+    choice: str = typer.Argument(..., help="The outcome you decide instead."),
+    reason: str = typer.Option(..., "--reason", help="Why (recorded in the timeline)."),
+    as_: str = AsOpt,
+    json_out: bool = JsonOpt,
+) -> None:
+    """Override an earlier verdict (a probe's or an operator's) with a recorded reason."""
+    app_ = app_for()
+    view = app_.incidents.override(incident_id, node, choice, actor=actor(app_, as_), reason=reason)
+    _after_change(app_, view, json_out)
+
+
+@app.command()
+def note(
+    incident_id: int = typer.Argument(..., metavar="ID"),
+    text: str = typer.Argument(...),
+    as_: str = AsOpt,
+    json_out: bool = JsonOpt,
+) -> None:
+    """Add a note to the timeline."""
+    app_ = app_for()
+    view = app_.incidents.add_note(incident_id, text, actor=actor(app_, as_))
+    if json_out:
+        emit_json(view)
+    else:
+        echo(f"Noted on incident {incident_id}.")
+
+
+@app.command()
+def escalate(
+    incident_id: int = typer.Argument(..., metavar="ID"),
+    request: str = typer.Argument(..., help="Escalation request, e.g. server-status-check."),
+    as_: str = AsOpt,
+    note: str = NoteOpt,
+    json_out: bool = JsonOpt,
+) -> None:
+    """Escalate by hand to the level that handles REQUEST."""
+    app_ = app_for()
+    view = app_.incidents.escalate(incident_id, request, actor=actor(app_, as_), note=note)
+    _after_change(app_, view, json_out)
+
+
+@app.command()
+def close(
+    incident_id: int = typer.Argument(..., metavar="ID"),
+    resolution: str = typer.Argument(..., help="A close node or resolution code of the playbook."),
+    as_: str = AsOpt,
+    note: str = NoteOpt,
+    json_out: bool = JsonOpt,
+) -> None:
+    """Close by hand with one of the playbook's resolutions."""
+    app_ = app_for()
+    view = app_.incidents.get(incident_id)
+    spec = app_.incidents.spec_for(view)
+    closes = {n.resolution: n.id for n in spec.nodes.values() if n.resolution}
+    node = closes.get(resolution, resolution)
+    view = app_.incidents.close(incident_id, node, actor=actor(app_, as_), note=note)
+    _after_change(app_, view, json_out)
+
+
+@app.command("run")
+def run_(incident_id: int = typer.Argument(..., metavar="ID"), as_: str = AsOpt) -> None:
+    """Guided mode: one step at a time. Leave with q; resume any time with the same command."""
+    from calltriage.cli.guide import guide
+
+    guide(app_for(), incident_id, as_)
+
+
+def _after_change(app_: Any, view: dict[str, Any], json_out: bool) -> None:
+    if json_out:
+        emit_json(view)
+        return
+    step = app_.incidents.next_step(view["id"])
+    if step["node"] is None:
+        echo(_verdict(view))
+    else:
+        echo(f"Incident {view['id']} is at {step['node']} (level {step['level']}).")
+
+
+def _verdict(view: dict[str, Any]) -> str:
+    if view["status"] == "closed":
+        return f"Incident {view['id']} closed: {view['resolution']} ({view['category']})."
+    if view["status"] == "handed-off":
+        return f"Incident {view['id']} handed off to {view['handoff']} ({view['category']})."
+    return f"Incident {view['id']} is open at level {view['level']}."
+
+
+def _print_header(view: dict[str, Any]) -> None:
+    echo(f"Incident {view['id']} [{view['status']}] level {view['level']} — {view['playbook']}")
+    echo(f"  caller: {view['caller']}   callee: {view['callee']}")
+    if view["summary"]:
+        echo(f"  summary: {view['summary']}")
+    if view["status"] != "open":
+        echo("  " + _verdict(view))
+
+
+def _print_step(step: dict[str, Any]) -> None:
+    echo(f"[L{step['level']}] {step['node']} ({step['kind']})")
+    echo(f"  {step['prompt']}")
+    if step.get("help"):
+        echo(f"  {step['help']}")
+    if step.get("ask_user"):
+        echo(f"  → {step['ask_user']}")
+    for index, choice in enumerate(step["choices"], 1):
+        echo(f"  {index}) {choice:<16} {step['labels'].get(choice, '')}")
+
+
+def format_event(event: dict[str, Any]) -> str:
+    at = (event["at"] or "")[:19].replace("T", " ")
+    parts = [at, f"L{event['level']}", event["kind"], event["actor"]]
+    if event["node"]:
+        parts.append(event["node"])
+    if event["outcome"]:
+        parts.append(f"→ {event['outcome']}")
+    text = " ".join(parts)
+    result = (event.get("data") or {}).get("result")
+    if result:
+        text += f"  [{result['probe']}: {result['status']}] {result['summary']}"
+    elif event["note"]:
+        text += f"  “{event['note']}”"
+    return text
+
+
+def choose(step: dict[str, Any], raw: str) -> str:
+    raw = raw.strip()
+    if raw.isdigit() and 1 <= int(raw) <= len(step["choices"]):
+        return str(step["choices"][int(raw) - 1])
+    if raw in step["choices"]:
+        return raw
+    raise InvalidAnswer(f"{raw!r} is not a choice: type a number or one of {', '.join(step['choices'])}")

@@ -1,0 +1,103 @@
+"""The playbook catalogue: YAML files on disk, plus every version an incident pinned (in the store)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+
+from calltriage.engine.loader import load_playbook, parse_playbook
+from calltriage.engine.spec import PlaybookSpec
+from calltriage.errors import NotFound, PlaybookError
+from calltriage.store import Store
+from calltriage.store.models import PlaybookVersion
+
+# The repository's playbooks/ folder (the package is installed editable from a checkout).
+BUNDLED = Path(__file__).resolve().parents[3] / "playbooks"
+
+
+def playbook_dirs(explicit: str | None = None) -> list[Path]:
+    """``--playbooks`` > ``CALLTRIAGE_PLAYBOOKS`` (os.pathsep-separated) > the bundled folder."""
+    value = explicit or os.environ.get("CALLTRIAGE_PLAYBOOKS")
+    if value:
+        return [Path(p).expanduser() for p in value.split(os.pathsep) if p]
+    return [BUNDLED]
+
+
+def known_probes() -> frozenset[str] | None:
+    """Probe names from the registry; None when the probes package is absent (no check)."""
+    try:
+        from calltriage.probes.registry import known_probe_names
+    except ImportError:
+        return None
+    return frozenset(known_probe_names())
+
+
+class PlaybookCatalog:
+    def __init__(self, store: Store | None, dirs: list[Path], probes: Collection[str] | None = None) -> None:
+        self.store = store
+        self.dirs = dirs
+        self.probes = probes if probes is not None else known_probes()
+
+    def files(self) -> list[Path]:
+        found: list[Path] = []
+        for folder in self.dirs:
+            if not folder.is_dir():
+                raise PlaybookError(f"playbook folder {folder} does not exist: pass --playbooks or set "
+                                    "CALLTRIAGE_PLAYBOOKS")
+            found.extend(sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")))
+        return found
+
+    def ids(self) -> list[str]:
+        return [p.stem for p in self.files()]
+
+    def all(self) -> list[PlaybookSpec]:
+        ids = self.ids()
+        return [self._load(p, ids) for p in self.files()]
+
+    def current(self, playbook_id: str) -> PlaybookSpec:
+        ids = self.ids()
+        for path in self.files():
+            if path.stem == playbook_id:
+                spec = self._load(path, ids)
+                if spec.id != playbook_id:
+                    raise PlaybookError(f"{path}: id {spec.id!r} differs from the file name: name the file "
+                                        f"{spec.id}.yaml")
+                return spec
+        raise NotFound(f"no playbook {playbook_id!r}: known playbooks are {', '.join(ids) or '(none)'}")
+
+    def exists(self, playbook_id: str) -> bool:
+        return playbook_id in self.ids()
+
+    def _load(self, path: Path, ids: list[str]) -> PlaybookSpec:
+        return load_playbook(path, self.probes, known_playbooks=ids)
+
+    def pin(self, spec: PlaybookSpec) -> None:
+        """Keep this version's source in the store, so the incident can replay it forever."""
+        assert self.store is not None
+        with self.store.write() as session:
+            if session.get(PlaybookVersion, (spec.id, spec.version)) is None:
+                session.add(PlaybookVersion(playbook_id=spec.id, version=spec.version, title=spec.title,
+                                            source=spec.source, path=spec.path, stored_at=datetime.now(UTC)))
+
+    def pinned(self, playbook_id: str, version: str) -> PlaybookSpec:
+        assert self.store is not None
+        return _pinned(self.store, playbook_id, version)
+
+
+@lru_cache(maxsize=64)
+def _parse_cached(source: str, path: str) -> PlaybookSpec:
+    # Probe names were checked when the version was pinned; a registry change must not
+    # make a running incident unreadable.
+    return parse_playbook(source, path, known_probes=None, known_playbooks=None)
+
+
+def _pinned(store: Store, playbook_id: str, version: str) -> PlaybookSpec:
+    with store.read() as session:
+        row = session.get(PlaybookVersion, (playbook_id, version))
+    if row is None:
+        raise NotFound(f"playbook {playbook_id}@{version} is not in the store: the database is incomplete, "
+                       "restore it from a backup")
+    return _parse_cached(row.source, row.path or playbook_id)

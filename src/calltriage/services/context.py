@@ -1,0 +1,27 @@
+"""Build the services for one database and one playbook folder (used by every front end)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from calltriage.services.catalog import PlaybookCatalog, playbook_dirs
+from calltriage.services.incidents import IncidentService
+from calltriage.store import Store, default_db_url
+
+
+@dataclass
+class App:
+    store: Store
+    catalog: PlaybookCatalog
+    incidents: IncidentService
+
+    def close(self) -> None:
+        self.store.dispose()
+
+
+def build_app(db: str | None = None, playbooks: str | None = None, *, ready: bool = True) -> App:
+    store = Store(default_db_url(db))
+    if ready:
+        store.ensure_ready()
+    catalog = PlaybookCatalog(store, playbook_dirs(playbooks))
+    return App(store=store, catalog=catalog, incidents=IncidentService(store, catalog))

@@ -1,0 +1,322 @@
+"""Incident use cases: open, read, answer, override, escalate, close, note.
+
+The only place that combines the engine, the store and the catalogue; the CLI, the API and
+the desk all call these functions, so they can never disagree. Every change happens in one
+transaction that locks the incident row, checks what the caller expected to change (node,
+revision), applies the engine, appends events and bumps the revision: a crash leaves either
+the old or the new state, never a mix, and two operators can never both win.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from calltriage.domain.model import EventKind, IncidentStatus, NodeKind, ProbeResult
+from calltriage.engine import PlaybookRun, advance, close_at, escalate_to, handoff_into, outcome_for, rewind
+from calltriage.engine import start as start_run
+from calltriage.engine.run import Effect
+from calltriage.engine.spec import PlaybookSpec
+from calltriage.errors import CalltriageError, Conflict, Forbidden, InvalidAnswer, NotFound
+from calltriage.services.catalog import PlaybookCatalog
+from calltriage.services.views import event_view, incident_view, step_view
+from calltriage.store import Store
+from calltriage.store.models import Event, Incident
+
+MAX_TEXT = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who acts. ``level`` None means any level (admin, or a local CLI user without accounts)."""
+
+    name: str
+    level: int | None = None
+
+    def may_act_at(self, level: int) -> bool:
+        return self.level is None or self.level == level
+
+
+def _clean(text: str | None, what: str, *, required: bool = False, limit: int = MAX_TEXT) -> str:
+    value = (text or "").strip()
+    if required and not value:
+        raise InvalidAnswer(f"{what} is empty: give a {what}")
+    if len(value) > limit:
+        raise InvalidAnswer(f"{what} is {len(value)} characters long: keep it under {limit}")
+    if "\x00" in value:
+        raise InvalidAnswer(f"{what} contains a NUL byte: send plain text")
+    return value
+
+
+class IncidentService:
+    def __init__(self, store: Store, catalog: PlaybookCatalog,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.clock = clock
+
+    # -- reading -----------------------------------------------------------------------------
+    def get(self, incident_id: int) -> dict[str, Any]:
+        with self.store.read() as session:
+            incident = self._find(session, incident_id)
+            events = self._events(session, incident_id)
+        return incident_view(incident, events)
+
+    def spec_for(self, incident: Incident | dict[str, Any]) -> PlaybookSpec:
+        if isinstance(incident, dict):
+            return self.catalog.pinned(incident["playbook"], incident["playbook_version"])
+        return self.catalog.pinned(incident.playbook_id, incident.playbook_version)
+
+    def next_step(self, incident_id: int) -> dict[str, Any]:
+        with self.store.read() as session:
+            incident = self._find(session, incident_id)
+        return step_view(incident, self.spec_for(incident))
+
+    def list_incidents(self, *, status: str | None = None, level: int | None = None, query: str | None = None,
+             limit: int = 50, offset: int = 0, order: str = "recent") -> tuple[list[dict[str, Any]], int]:
+        if status is not None and status not in {s.value for s in IncidentStatus}:
+            raise InvalidAnswer(f"unknown status {status!r}: use one of open, closed, handed-off")
+        if level is not None and level not in (1, 2, 3):
+            raise InvalidAnswer(f"unknown level {level!r}: use 1, 2 or 3")
+        if not 1 <= limit <= 500 or offset < 0:
+            raise InvalidAnswer("limit must be 1..500 and offset >= 0")
+        filters = []
+        if status:
+            filters.append(Incident.status == status)
+        if level:
+            filters.append(Incident.level == level)
+        if query:
+            like = f"%{_clean(query, 'search', limit=200)}%"
+            filters.append(or_(Incident.caller.ilike(like), Incident.callee.ilike(like),
+                               Incident.summary.ilike(like), Incident.reporter.ilike(like)))
+        sort = Incident.id.desc() if order == "recent" else Incident.updated_at.asc()
+        with self.store.read() as session:
+            total = session.scalar(select(func.count()).select_from(Incident).where(*filters)) or 0
+            rows = session.scalars(select(Incident).where(*filters).order_by(sort).limit(limit).offset(offset))
+            items = [incident_view(row, None) for row in rows]
+        return items, int(total)
+
+    # -- changing ----------------------------------------------------------------------------
+    def open(self, *, playbook_id: str, caller: str, callee: str, summary: str = "", reporter: str = "",
+             actor: Actor) -> dict[str, Any]:
+        caller = _clean(caller, "caller", required=True, limit=200)
+        callee = _clean(callee, "callee", required=True, limit=200)
+        summary = _clean(summary, "summary")
+        spec = self.catalog.current(playbook_id)
+        self.catalog.pin(spec)
+        run = start_run(spec)
+        now = self.clock()
+        with self.store.write() as session:
+            incident = Incident(caller=caller, callee=callee, summary=summary,
+                                reporter=_clean(reporter or actor.name, "reporter", limit=120),
+                                playbook_id=spec.id, playbook_version=spec.version, state=run.to_dict(),
+                                revision=0, opened_at=now, updated_at=now)
+            session.add(incident)
+            session.flush()
+            self._append(session, incident, EventKind.OPENED, actor, node=None,
+                         data={"playbook": spec.id, "version": spec.version, "caller": caller, "callee": callee},
+                         note=summary)
+            self._save(session, incident, run, now)
+            incident_id = incident.id
+        return self.get(incident_id)
+
+    def answer(self, incident_id: int, outcome: str, *, actor: Actor, note: str = "", node: str | None = None,
+               revision: int | None = None) -> dict[str, Any]:
+        note = _clean(note, "note")
+
+        def change(session: Session, incident: Incident, spec: PlaybookSpec, run: PlaybookRun) -> None:
+            self._expect(session, incident, run, node, revision)
+            self._check_level(actor, run)
+            new_run, effects = advance(spec, run, outcome)
+            self._append(session, incident, EventKind.ANSWERED, actor, node=run.current, outcome=outcome,
+                         note=note, data={"source": "operator"})
+            self._finish(session, incident, new_run, effects, actor)
+
+        return self._change(incident_id, change)
+
+    def record_probe(self, incident_id: int, node: str, result: ProbeResult, *, actor: Actor,
+                     revision: int | None = None) -> tuple[dict[str, Any], str | None]:
+        """Store a probe result for ``node``; if it decides an outcome, advance. Returns (view, outcome)."""
+        decided: list[str | None] = [None]
+
+        def change(session: Session, incident: Incident, spec: PlaybookSpec, run: PlaybookRun) -> None:
+            self._expect(session, incident, run, node, revision)
+            spec_node = spec.node(node)
+            outcome = outcome_for(spec_node, result)
+            decided[0] = outcome
+            self._append(session, incident, EventKind.PROBED, actor, node=node, outcome=outcome,
+                         note=result.summary, data={"source": "probe", "result": result.to_dict()})
+            if outcome is not None:
+                new_run, effects = advance(spec, run, outcome)
+                self._finish(session, incident, new_run, effects, actor)
+            else:
+                self._save(session, incident, run, self.clock())
+
+        view = self._change(incident_id, change)
+        return view, decided[0]
+
+    def record_waiting(self, incident_id: int, node: str, instruction: str, *, actor: Actor,
+                       wait: float) -> dict[str, Any]:
+        """Record that the user was asked to act (reconnect, call); watch probes look after this moment."""
+
+        def change(session: Session, incident: Incident, spec: PlaybookSpec, run: PlaybookRun) -> None:
+            self._expect(session, incident, run, node, None)
+            self._append(session, incident, EventKind.WAITING, actor, node=node, note=instruction,
+                         data={"wait": wait})
+            self._save(session, incident, run, self.clock())
+
+        return self._change(incident_id, change)
+
+    def override(self, incident_id: int, node: str, outcome: str, *, actor: Actor, reason: str) -> dict[str, Any]:
+        reason = _clean(reason, "reason", required=True)
+
+        def change(session: Session, incident: Incident, spec: PlaybookSpec, run: PlaybookRun) -> None:
+            previous = dict(run.answers).get(node)
+            rewound = rewind(spec, run, node)
+            self._check_level(actor, rewound)
+            new_run, effects = advance(spec, rewound, outcome)
+            self._append(session, incident, EventKind.OVERRIDDEN, actor, node=node, outcome=outcome, note=reason,
+                         data={"previous": previous, "level": rewound.level})
+            self._finish(session, incident, new_run, effects, actor)
+
+        return self._change(incident_id, change)
+
+    def escalate(self, incident_id: int, request: str, *, actor: Actor, note: str = "",
+                 revision: int | None = None) -> dict[str, Any]:
+        note = _clean(note, "note")
+
+        def change(session: Session, incident: Incident, spec: PlaybookSpec, run: PlaybookRun) -> None:
+            self._expect(session, incident, run, None, revision)
+            self._check_level(actor, run)
+            new_run, effects = escalate_to(spec, run, request)
+            self._finish(session, incident, new_run, effects, actor, note=note)
+
+        return self._change(incident_id, change)
+
+    def close(self, incident_id: int, close_node: str, *, actor: Actor, note: str = "",
+              revision: int | None = None) -> dict[str, Any]:
+        note = _clean(note, "note")
+
+        def change(session: Session, incident: Incident, spec: PlaybookSpec, run: PlaybookRun) -> None:
+            self._expect(session, incident, run, None, revision)
+            self._check_level(actor, run)
+            new_run, effects = close_at(spec, run, close_node)
+            self._finish(session, incident, new_run, effects, actor, note=note)
+
+        return self._change(incident_id, change)
+
+    def add_note(self, incident_id: int, text: str, *, actor: Actor, kind: EventKind = EventKind.NOTE,
+                 data: dict[str, Any] | None = None) -> dict[str, Any]:
+        text = _clean(text, "note", required=kind is EventKind.NOTE)
+
+        def change(session: Session, incident: Incident, spec: PlaybookSpec, run: PlaybookRun) -> None:
+            self._append(session, incident, kind, actor, node=run.current, note=text, data=data or {})
+            self._save(session, incident, run, self.clock())
+
+        return self._change(incident_id, change)
+
+    # -- internals ---------------------------------------------------------------------------
+    def _change(self, incident_id: int, change: Callable[[Session, Incident, PlaybookSpec, PlaybookRun], None],
+                ) -> dict[str, Any]:
+        with self.store.write() as session:
+            incident = self._find(session, incident_id, lock=True)
+            spec = self.spec_for(incident)
+            run = PlaybookRun.from_dict(incident.state)
+            change(session, incident, spec, run)
+        return self.get(incident_id)
+
+    def _find(self, session: Session, incident_id: int, *, lock: bool = False) -> Incident:
+        stmt = select(Incident).where(Incident.id == incident_id)
+        if lock:
+            stmt = stmt.with_for_update()
+        incident = session.scalars(stmt).first()
+        if incident is None:
+            raise NotFound(f"no incident {incident_id}: list incidents with `calltriage incident list`")
+        return incident
+
+    def _events(self, session: Session, incident_id: int) -> Sequence[Event]:
+        return session.scalars(select(Event).where(Event.incident_id == incident_id).order_by(Event.seq)).all()
+
+    def _expect(self, session: Session, incident: Incident, run: PlaybookRun, node: str | None,
+                revision: int | None) -> None:
+        if node is not None and run.current != node:
+            last = session.scalars(
+                select(Event).where(Event.incident_id == incident.id, Event.node == node,
+                                    Event.kind.in_([EventKind.ANSWERED, EventKind.PROBED, EventKind.OVERRIDDEN]))
+                .order_by(Event.seq.desc())).first()
+            by = f" by {last.actor} ({last.outcome})" if last is not None and last.outcome else ""
+            now = f"at {run.current}" if run.current else run.status.value
+            raise Conflict(f"incident {incident.id}: step {node} was already answered{by}; it is now {now}: "
+                           "reload the incident and continue from there")
+        if revision is not None and incident.revision != revision:
+            raise Conflict(f"incident {incident.id} changed (revision {incident.revision}, you had {revision}): "
+                           "reload it and try again")
+
+    def _check_level(self, actor: Actor, run: PlaybookRun) -> None:
+        if run.over:
+            raise InvalidAnswer(f"incident is {run.status.value}: there is no step to act on")
+        if not actor.may_act_at(run.level):
+            raise Forbidden(f"{actor.name} works at level {actor.level}, this incident is at level {run.level}: "
+                            "ask a level-{0} operator or an admin".format(run.level))
+
+    def _finish(self, session: Session, incident: Incident, run: PlaybookRun, effects: list[Effect],
+                actor: Actor, note: str = "") -> None:
+        for effect in effects:
+            if effect.kind is NodeKind.ESCALATE:
+                self._append(session, incident, EventKind.ESCALATED, actor, node=effect.node, note=note,
+                             data=effect.data, level=effect.data["to_level"])
+            elif effect.kind is NodeKind.CLOSE:
+                self._append(session, incident, EventKind.CLOSED, actor, node=effect.node, note=note,
+                             data=effect.data)
+            elif effect.kind is NodeKind.HANDOFF:
+                target = effect.data["playbook"]
+                continues = self.catalog.store is not None and self.catalog.exists(target)
+                self._append(session, incident, EventKind.HANDED_OFF, actor, node=effect.node, note=note,
+                             data={**effect.data, "continues": continues})
+                if continues:
+                    target_spec = self.catalog.current(target)
+                    self._pin_in(session, target_spec)
+                    run = handoff_into(run, target_spec)
+        self._save(session, incident, run, self.clock(), decided=bool(effects))
+
+    def _pin_in(self, session: Session, spec: PlaybookSpec) -> None:
+        from calltriage.store.models import PlaybookVersion
+
+        if session.get(PlaybookVersion, (spec.id, spec.version)) is None:
+            session.add(PlaybookVersion(playbook_id=spec.id, version=spec.version, title=spec.title,
+                                        source=spec.source, path=spec.path, stored_at=self.clock()))
+
+    def _append(self, session: Session, incident: Incident, kind: EventKind, actor: Actor, *, node: str | None,
+                outcome: str | None = None, note: str = "", data: dict[str, Any] | None = None,
+                level: int | None = None) -> None:
+        seq = (session.scalar(select(func.max(Event.seq)).where(Event.incident_id == incident.id)) or 0) + 1
+        session.add(Event(incident_id=incident.id, seq=seq, revision=incident.revision + 1, at=self.clock(),
+                          kind=kind.value, actor=actor.name, node=node, outcome=outcome,
+                          level=level or incident.level, note=note, data=data or {}))
+
+    def _save(self, session: Session, incident: Incident, run: PlaybookRun, now: datetime,
+              decided: bool = False) -> None:
+        if run.playbook_id != incident.playbook_id:
+            incident.playbook_id, incident.playbook_version = run.playbook_id, run.version
+        incident.state = run.to_dict()
+        incident.level = run.level
+        incident.status = run.status.value
+        incident.current_node = run.current
+        incident.resolution = run.resolution
+        incident.category = run.category
+        incident.handoff = run.handoff
+        incident.revision += 1
+        incident.updated_at = now
+        if run.over and (decided or incident.closed_at is None):
+            incident.closed_at = now
+        elif not run.over:
+            incident.closed_at = None
+        session.flush()
+
+
+__all__ = ["Actor", "CalltriageError", "IncidentService", "event_view"]

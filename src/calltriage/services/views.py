@@ -1,0 +1,79 @@
+"""JSON shapes shared by the CLI (`--json`), the API and the desk: one contract, one place."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from calltriage.engine.spec import PlaybookSpec
+from calltriage.store.models import Event, Incident
+
+
+def iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:  # SQLite returns naive datetimes; we always store UTC
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def event_view(event: Event) -> dict[str, Any]:
+    return {
+        "seq": event.seq,
+        "at": iso(event.at),
+        "kind": event.kind,
+        "actor": event.actor,
+        "node": event.node,
+        "outcome": event.outcome,
+        "level": event.level,
+        "note": event.note,
+        "data": event.data,
+    }
+
+
+def incident_view(incident: Incident, events: Sequence[Event] | None) -> dict[str, Any]:
+    state = incident.state
+    view: dict[str, Any] = {
+        "id": incident.id,
+        "status": incident.status,
+        "level": incident.level,
+        "resolution": incident.resolution,
+        "category": incident.category,
+        "handoff": incident.handoff,
+        "caller": incident.caller,
+        "callee": incident.callee,
+        "summary": incident.summary,
+        "reporter": incident.reporter,
+        "playbook": incident.playbook_id,
+        "playbook_version": incident.playbook_version,
+        "current": incident.current_node,
+        "revision": incident.revision,
+        "opened_at": iso(incident.opened_at),
+        "updated_at": iso(incident.updated_at),
+        "closed_at": iso(incident.closed_at),
+        "escalations": state.get("escalations", []),
+        "path": state.get("path", []),
+    }
+    if events is not None:
+        view["events"] = [event_view(e) for e in events]
+    return view
+
+
+def step_view(incident: Incident, spec: PlaybookSpec) -> dict[str, Any]:
+    if incident.current_node is None:
+        return {"node": None, "status": incident.status, "resolution": incident.resolution,
+                "category": incident.category, "handoff": incident.handoff}
+    node = spec.node(incident.current_node)
+    return {
+        "node": node.id,
+        "level": incident.level,
+        "kind": node.kind.value,
+        "prompt": node.prompt,
+        "help": node.help,
+        "choices": node.choices,
+        "labels": {name: o.label or name for name, o in node.outcomes.items()},
+        "probe": node.probe,
+        "ask_user": node.ask_user or None,
+        "revision": incident.revision,
+    }

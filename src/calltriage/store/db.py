@@ -1,0 +1,148 @@
+"""Database engines and transactions for SQLite (default, WAL) and PostgreSQL.
+
+Writes are serialized per incident: on PostgreSQL with ``SELECT … FOR UPDATE``, on SQLite
+by taking the database write lock up front (``BEGIN IMMEDIATE``). A deferred SQLite
+transaction that reads first and writes later fails with SQLITE_BUSY_SNAPSHOT under WAL when
+another writer committed in between, which would turn a simple conflict into an opaque error.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from calltriage.errors import ConfigError, StoreError
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def default_db_url(db: str | None = None) -> str:
+    """``--db`` (a path or a URL) > ``CALLTRIAGE_DB`` > ``./calltriage.sqlite``."""
+    value = db or os.environ.get("CALLTRIAGE_DB") or "calltriage.sqlite"
+    if "://" in value:
+        return value
+    return f"sqlite:///{Path(value).expanduser().resolve()}"
+
+
+def _safe_url(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparsable URL>"
+
+
+class Store:
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.safe_url = _safe_url(url)
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            raise ConfigError(
+                f"database URL {self.safe_url!r} is not valid: use a file path or e.g. "
+                "postgresql+psycopg://user@host/db"
+            ) from None
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        kwargs: dict[str, Any] = {"echo": echo}
+        if self.is_sqlite:
+            if parsed.database and parsed.database != ":memory:":
+                folder = Path(parsed.database).parent
+                if not folder.is_dir():
+                    raise ConfigError(f"database folder {folder} does not exist: create it or pass another --db")
+            kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
+        else:
+            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
+        try:
+            self.engine: Engine = create_engine(url, **kwargs)
+        except (ArgumentError, ImportError) as exc:
+            raise ConfigError(f"cannot use database {self.safe_url}: {exc}") from None
+        if self.is_sqlite:
+            _sqlite_pragmas(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_engine = self.engine.execution_options(immediate=True) if self.is_sqlite else self.engine
+        self._write_sessions = sessionmaker(self._write_engine, expire_on_commit=False)
+
+    # -- schema ---------------------------------------------------------------------------
+    def upgrade(self) -> None:
+        """Create or migrate the schema to the latest Alembic revision."""
+        from alembic import command
+
+        with self.engine.begin() as conn:
+            cfg = _alembic_config(self.url)
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    def ensure_ready(self) -> None:
+        try:
+            with self.engine.connect() as conn:
+                tables = set(inspect(conn).get_table_names())
+        except OperationalError as exc:
+            raise StoreError(f"cannot reach the database {self.safe_url} ({_short(exc)}): check --db or "
+                             "CALLTRIAGE_DB") from None
+        if "incidents" not in tables or "alembic_version" not in tables:
+            raise StoreError(f"database {self.safe_url} is not initialised: run `calltriage init`")
+
+    # -- transactions ---------------------------------------------------------------------
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._guard(), self._sessions() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        with self._guard(), self._write_sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except OperationalError as exc:
+            raise StoreError(f"database {self.safe_url} failed ({_short(exc)}): check that it is reachable "
+                             "and not locked by another program") from None
+        except SQLAlchemyError as exc:
+            if exc.__class__.__name__ == "IntegrityError":
+                raise
+            raise StoreError(f"database {self.safe_url} failed ({_short(exc)})") from None
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _short(exc: Exception) -> str:
+    text = str(getattr(exc, "orig", exc)).strip().splitlines()
+    return text[0] if text else exc.__class__.__name__
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not pysqlite, decide when transactions begin (SQLAlchemy's pysqlite notes).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("immediate") else "BEGIN")
+
+
+def _alembic_config(url: str) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
