@@ -45,8 +45,8 @@ class _Problems:
 
     def add(self, line: int, message: str, node: str | None = None, field: str | None = None) -> None:
         where = f"{self.path}:{line}" if line else self.path
-        what = " ".join(p for p in (f"node {node}" if node else "", f"field {field}" if field else "") if p)
-        self.items.append(f"{where}: {what + ': ' if what else ''}{message}")
+        parts = [where, f"node {node}" if node else "", f"field {field}" if field else "", message]
+        self.items.append(": ".join(p for p in parts if p))
 
     def raise_if_any(self) -> None:
         if self.items:
@@ -135,7 +135,9 @@ def parse_playbook(source: str, path: str = "<playbook>", known_probes: Collecti
 
 
 def _externals(doc: CommentedMap, problems: _Problems) -> dict[str, ExternalSpec]:
-    raw = doc.get("external") or {}
+    raw = doc.get("external")
+    if raw is None:
+        return {}
     if not isinstance(raw, CommentedMap):
         problems.add(_line(doc, "external"), "external must map a playbook id to {title: ...}")
         return {}
@@ -149,7 +151,9 @@ def _externals(doc: CommentedMap, problems: _Problems) -> dict[str, ExternalSpec
 
 
 def _entries(doc: CommentedMap, problems: _Problems, nodes: dict[str, NodeSpec]) -> dict[str, str]:
-    raw = doc.get("entries") or {}
+    raw = doc.get("entries")
+    if raw is None:
+        return {}
     if not isinstance(raw, CommentedMap):
         problems.add(_line(doc, "entries"), "entries must map an escalation request to its entry node")
         return {}

@@ -158,8 +158,8 @@ class UserAgent:
         reply = self.request("register", timeout + 5, user=self.user, password=self._password,
                              domain=self.server.domain, port=port, transport=transport,
                              expires=expires, answer_mode=answer_mode, timeout=timeout)
-        return RegResult(bool(reply.get("ok")), reply.get("code"), str(reply.get("reason", "")),
-                         int(reply.get("expires") or 0))
+        reason = reply.get("reason") or reply.get("error") or ""
+        return RegResult(bool(reply.get("ok")), reply.get("code"), str(reason), int(reply.get("expires") or 0))
 
     refresh = register
 

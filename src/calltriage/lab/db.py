@@ -63,6 +63,8 @@ class LabDB:
         """Create the file with the lab schema (no-op when it exists)."""
         if self.path.exists():
             return
+        # subscriber holds plaintext SIP passwords: owner-only (SQLite's -wal/-shm inherit it)
+        self.path.touch(mode=0o600)
         con = sqlite3.connect(self.path)
         try:
             con.executescript(schema_sql())
@@ -193,6 +195,19 @@ class LabDB:
             args += (method,)
         rows = self.sql(query + " ORDER BY id", args)
         return [AccRow(r[0], r[1], int(r[2]), *r[3:]) for r in rows]
+
+    def wait_acc_rows(
+        self, method: str | None = None, since_id: int = 0, count: int = 1, timeout: float = 3.0
+    ) -> list[AccRow]:
+        """acc rows after ``since_id`` once there are ``count`` of them (or what is there after
+        ``timeout``). tm writes the row of a relayed INVITE just *after* it forwarded the final
+        reply, so the caller can know the outcome some milliseconds before the DB does."""
+        end = time.monotonic() + timeout
+        rows = self.acc_rows(method, since_id)
+        while len(rows) < count and time.monotonic() < end:
+            time.sleep(0.02)
+            rows = self.acc_rows(method, since_id)
+        return rows
 
     def last_acc_id(self) -> int:
         return int(self.sql("SELECT COALESCE(MAX(id), 0) FROM acc")[0][0])

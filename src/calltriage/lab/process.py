@@ -88,6 +88,27 @@ class KamailioProcess:
         self.proc: subprocess.Popen[bytes] | None = None
         self.frozen = False
         self._log: IO[bytes] | None = None
+        self._attached_pid: int | None = None
+
+    @classmethod
+    def attach(cls, launch: Launch, log_path: Path, pid: int) -> KamailioProcess:
+        """Control a tree started by another process (`calltriage lab up`) by its PID."""
+        process = cls(launch, log_path)
+        process._attached_pid = pid
+        return process
+
+    def detach(self) -> int:
+        """Leave the tree running after this Python process exits; return its PID."""
+        assert self.proc is not None
+        pid = self.proc.pid
+        self._attached_pid = pid
+        # forget the Popen: its finaliser would warn about a still-running child
+        self.proc.returncode = 0
+        self.proc = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+        return pid
 
     @property
     def url(self) -> str:
@@ -95,10 +116,26 @@ class KamailioProcess:
 
     @property
     def pid(self) -> int | None:
-        return self.proc.pid if self.proc else None
+        return self.proc.pid if self.proc else self._attached_pid
 
     def running(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
+        if self.proc is not None:
+            return self.proc.poll() is None
+        if self._attached_pid is None:
+            return False
+        try:
+            # reap it if it is our own child (detached by `lab up` run in this process)
+            if os.waitpid(self._attached_pid, os.WNOHANG)[0] == self._attached_pid:
+                return False
+        except ChildProcessError:
+            pass
+        try:
+            os.kill(self._attached_pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
 
     def start(self, timeout: float = 10.0) -> float:
         """Start and wait until JSON-RPC answers; return the seconds it took."""
@@ -124,10 +161,11 @@ class KamailioProcess:
         raise LabStartError(f"kamailio did not answer JSON-RPC within {timeout:.0f} s: see {self.log_path}")
 
     def _signal_group(self, sig: signal.Signals) -> None:
-        if self.proc is None:
+        pid = self.pid
+        if pid is None:
             return
         try:
-            os.killpg(self.proc.pid, sig)
+            os.killpg(pid, sig)
         except (ProcessLookupError, PermissionError):
             pass
 
@@ -142,6 +180,8 @@ class KamailioProcess:
 
     def stop(self, timeout: float = 5.0) -> None:
         """Orderly SIGTERM (the main process stops its children), then SIGKILL the group."""
+        if self.proc is None and self._attached_pid is not None:
+            self._stop_attached(timeout)
         if self.proc is not None:
             if self.frozen:
                 self.thaw()  # a stopped process cannot act on SIGTERM
@@ -157,6 +197,20 @@ class KamailioProcess:
         if self._log is not None:
             self._log.close()
             self._log = None
+
+    def _stop_attached(self, timeout: float) -> None:
+        pid = self._attached_pid
+        assert pid is not None
+        self.thaw()
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        end = time.monotonic() + timeout
+        while self.running() and time.monotonic() < end:
+            time.sleep(0.05)
+        self._signal_group(signal.SIGKILL)
+        self._attached_pid = None
 
     def bind_failed(self, log_offset: int) -> bool:
         """Did the last start fail because a port was taken (free ports are racy)?"""

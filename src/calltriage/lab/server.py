@@ -151,6 +151,22 @@ class KamailioLab(FaultsMixin):
         if self._process is not None:
             self._process.stop()
 
+    def detach(self) -> int:
+        """Leave Kamailio running when this Python process exits (`calltriage lab up`)."""
+        if self._process is None or not self._process.running():
+            raise LabError("the lab is not running: nothing to detach")
+        self._own_dir = False  # a detached lab's folder must survive cleanup()
+        return self._process.detach()
+
+    @classmethod
+    def attach(cls, directory: Path, *, pid: int, ports: LabPorts, certificate: str = "good",
+               domain: str = DOMAIN, defines: tuple[str, ...] = ()) -> KamailioLab:
+        """A handle on a lab started by another process (its folder and PID from lab.json)."""
+        lab = cls(directory, ports=ports, domain=domain, certificate=certificate)
+        lab.defines = defines
+        lab._process = KamailioProcess.attach(lab._launch(), lab.log_path, pid)
+        return lab
+
     def restart(self, timeout: float = 10.0) -> KamailioLab:
         """Stop and start on the same ports (registrations are lost: usrloc is in memory)."""
         self.stop()
@@ -204,9 +220,11 @@ class KamailioLab(FaultsMixin):
         handshakes corrupt memory in Debian's Kamailio 5.6.3)."""
         ctx = ssl.create_default_context(cafile=str(self.ca_file))
         try:
-            with socket.create_connection(("127.0.0.1", self.ports.tls), timeout=timeout) as raw:
-                with ctx.wrap_socket(raw, server_hostname=server_hostname) as tls:
-                    return {"ok": True, "version": tls.version()}
+            with (
+                socket.create_connection(("127.0.0.1", self.ports.tls), timeout=timeout) as raw,
+                ctx.wrap_socket(raw, server_hostname=server_hostname) as tls,
+            ):
+                return {"ok": True, "version": tls.version()}
         except ssl.SSLCertVerificationError as exc:
             return {"ok": False, "verify_code": exc.verify_code, "verify_message": exc.verify_message}
         except (OSError, ssl.SSLError) as exc:

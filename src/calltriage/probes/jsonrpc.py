@@ -56,7 +56,9 @@ class JsonRpcClient:
         try:
             async with asyncio.timeout(timeout):
                 reader, writer = await asyncio.open_connection(
-                    self.host, self.port, ssl=self.ssl_context,
+                    self.host,
+                    self.port,
+                    ssl=self.ssl_context,
                     server_hostname=self.host if self.tls else None,
                 )
                 try:

@@ -119,8 +119,12 @@ class ProbeKit:
             if ua is not None:
                 ua.close()
             ua = UserAgent(
-                ep, domain=self.settings.server.domain, credentials=creds, ssl_context=self.ssl_context,
-                handshake_lock=self.handshake_lock, auto_answer=True,
+                ep,
+                domain=self.settings.server.domain,
+                credentials=creds,
+                ssl_context=self.ssl_context,
+                handshake_lock=self.handshake_lock,
+                auto_answer=True,
             )
             self._agents[key] = ua
         return ua

@@ -29,6 +29,7 @@ _VERIFY_KIND = {
     10: FailureKind.TLS_EXPIRED,
     62: FailureKind.TLS_HOSTNAME,
     2: FailureKind.TLS_UNTRUSTED,  # unable to get issuer certificate
+    7: FailureKind.TLS_UNTRUSTED,  # signature failure: a different CA with the same name
     18: FailureKind.TLS_UNTRUSTED,  # self-signed leaf
     19: FailureKind.TLS_UNTRUSTED,  # self-signed certificate in chain
     20: FailureKind.TLS_UNTRUSTED,  # unable to get local issuer certificate
@@ -234,7 +235,7 @@ class DatagramFlow(Flow):
     def send(self, data: bytes, addr: Address | None = None) -> None:
         if self._transport is None or self.closed:
             raise SipTransportError(FailureKind.CLOSED, "UDP socket is closed")
-        self._transport.sendto(data, addr or self.remote)
+        self._transport.sendto(data)  # connected socket: always to the server
 
     def close(self) -> None:
         self.closed = True
@@ -272,8 +273,10 @@ async def open_flow(
             if ep.transport == "udp":
                 dflow = DatagramFlow(on_message)
                 local_ip = _local_ip_for(remote[0], family)
+                # A connected UDP socket: Linux then reports ICMP port-unreachable (nothing
+                # listens) instead of leaving us to wait for the deadline.
                 transport, _ = await loop.create_datagram_endpoint(
-                    lambda: _DatagramProto(dflow), local_addr=(local_ip, 0), family=family
+                    lambda: _DatagramProto(dflow), local_addr=(local_ip, 0), remote_addr=remote, family=family
                 )
                 dflow._transport = transport
                 sock = transport.get_extra_info("socket")

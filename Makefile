@@ -1,0 +1,54 @@
+# One dev loop: the same targets locally and in .ci/run.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DATA := var
+DB := $(DATA)/calltriage.sqlite
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help deps venv run demo test lint typecheck unit bench clean
+
+help:
+	@echo "make run    - start the desk on SQLite with demo data ($(HOST):$(PORT))"
+	@echo "make test   - install everything, then ruff, mypy and every test (SQLite and PostgreSQL)"
+	@echo "make bench  - run the benchmarks in bench/ (see docs/performance.md)"
+
+deps:
+	@scripts/install-system-deps.sh
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+venv: $(BIN)/.installed
+
+run: deps venv
+	@mkdir -p $(DATA)
+	$(BIN)/calltriage --db $(DB) init
+	$(BIN)/calltriage --db $(DB) serve --demo --host $(HOST) --port $(PORT)
+
+demo: venv
+	@mkdir -p $(DATA)
+	$(BIN)/calltriage --db $(DB) init
+	$(BIN)/calltriage --db $(DB) demo
+
+lint: venv
+	$(BIN)/ruff check src tests bench
+
+typecheck: venv
+	$(BIN)/mypy
+
+unit: venv
+	$(BIN)/pytest -q -m "not lab and not browser"
+
+test: deps venv lint typecheck
+	$(BIN)/pytest -q
+
+bench: deps venv
+	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) $(DATA) .pytest_cache .mypy_cache .ruff_cache

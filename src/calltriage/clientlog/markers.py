@@ -1,0 +1,124 @@
+"""Find notable non-SIP lines (TLS and transport errors, rejected credentials, failed
+registrations, crashes and exceptions) without looping over every line in Python.
+
+CPython's ``re`` is fast only for patterns that start with a literal; an alternation of words
+is 10-20x slower per byte (shared/research/perf-anchors.md §4). So the scan runs one literal
+search per *anchor* (a word fragment that every interesting line contains: "rror" covers
+error/Error/ERROR, "ailed" failed/Failed, ...), takes the few lines that contain an anchor and
+classifies each with the ordered ``RULES`` below (first match wins). Every rule names the anchor
+it relies on; a test checks that each rule's example line contains it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from calltriage.clientlog.model import Event
+
+ANCHORS: tuple[str, ...] = ("rror", "ailed", "xception", "ignal ")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    kind: str
+    detail: str
+    pattern: re.Pattern[str]
+    example: str  # a real line this rule must classify (tested)
+
+
+def _r(kind: str, detail: str, pattern: str, example: str) -> Rule:
+    return Rule(kind, detail, re.compile(pattern), example)
+
+
+RULES: tuple[Rule, ...] = (
+    # --- crashes: checked first, a crash line may also mention a TLS or socket error
+    _r("crash", "fatal-signal", r"[Ff]atal signal \d+|\bsignal (?:4|6|7|8|11)\b|SIG(?:SEGV|ABRT|BUS|ILL|FPE)",
+       "F libc    : Fatal signal 11 (SIGSEGV), code 1 (SEGV_MAPERR), fault addr 0x0 in tid 4242 (pjsip)"),
+    _r("crash", "assertion", r"[Aa]ssertion\b.*\bfailed|assertion failed",
+       "python: ../src/pjsua-lib/pjsua_call.c:2591: pjsua_call_set_user_data: Assertion `call_id>=0' failed."),
+    _r("crash", "uncaught-exception",
+       r"FATAL EXCEPTION|[Tt]erminating app due to uncaught exception|[Uu]ncaught exception|[Uu]nhandled exception"
+       r"|terminating with uncaught exception",
+       "E AndroidRuntime: FATAL EXCEPTION: main"),
+    _r("exception", "exception-trace", r"(?:^|[\s:])(?:[a-z]\w*\.)+[A-Z]\w*(?:Exception|Error)\b",
+       "E AndroidRuntime: java.lang.NullPointerException: Attempt to invoke virtual method"),
+    # --- TLS
+    _r("tls-error", "certificate-expired", r"[Cc]ertificate (?:has )?expired|CERT_HAS_EXPIRED",
+       "ssl0x55d1  SSL handshake failed: certificate has expired"),
+    _r("tls-error", "hostname-mismatch", r"[Hh]ostname mismatch|IDENTITY_NOT_MATCH|does not match (?:the )?host",
+       "ssl0x55d1  Verification error: hostname mismatch (PJ_SSL_CERT_EIDENTITY_NOT_MATCH)"),
+    _r("tls-error", "certificate-verification",
+       r"ECERTVERIF|[Cc]ertificate verif\w* (?:error|failed)|CERTIFICATE_VERIFY_FAILED|certificate verify failed",
+       "tlsc0x56  TLS connect() error: [code=171173] peer: 127.0.0.1: SSL certificate verification error "
+       "(PJSIP_TLS_ECERTVERIF)"),
+    _r("tls-error", "handshake",
+       r"[Hh]andshake (?:failed|error)|ESSLHANDSHAKE|tlsv1 alert|alert (?:protocol version|handshake failure)"
+       r"|unsupported protocol|wrong version number",
+       "tlsc0x56  TLS connect() error: [code=171165] peer: 127.0.0.1: tlsv1 alert internal error"),
+    _r("tls-error", "other", r"\bTLS connect\(\) error|\bssl_sock\w*\.c.*(?:error|failed)|PJSIP_TLS_E",
+       "tlsc0x56  TLS connect() error: [code=171999] peer: 10.0.0.1: unknown TLS problem"),
+    # --- transport
+    _r("transport-error", "connection-refused", r"Connection refused|ECONNREFUSED",
+       "tcpc0x55  TCP connect() error: [code=120111]: Connection refused"),
+    _r("transport-error", "unreachable", r"Network is unreachable|No route to host|EHOSTUNREACH|ENETUNREACH",
+       "tcpc0x55  TCP connect() error: [code=120101]: Network is unreachable"),
+    _r("transport-error", "dns", r"[Uu]nable to resolve|EDNS|Name or service not known|DNS \w+ (?:failed|error)",
+       "sip_resolve.c  Failed to resolve 'voip.example.com'. Err=70018 (gethostbyname() has returned error "
+       "(PJ_ERESOLVE))"),
+    _r("transport-error", "connection-reset", r"Connection reset|ECONNRESET|PJ_EEOF|End of file",
+       "tcpc0x55  TCP send() error: End of file (PJ_EEOF)"),
+    _r("transport-error", "timeout", r"Connection timed out|ETIMEDOUT",
+       "tcpc0x55  TCP connect() error: [code=120110]: Connection timed out"),
+    # --- accounts and registration
+    _r("auth-rejected", "credentials", r"EFAILEDCREDENTIAL|Authorization failed for|Credential failed to authenticate",
+       "sip_auth_client.c  ...Authorization failed for alice@lab.test: server rejected with stale=false"),
+    _r("registration-failed", "status", r"[Rr]egistration (?:failed|error).*?status=(\d{3})\b",
+       "pjsua_acc.c  ..SIP registration failed, status=408 (Request Timeout)"),
+    _r("transport-error", "other", r"\b(?:TCP|UDP|TLS) (?:connect|send|recv|accept)\(\) error|Failed to send",
+       "tcpc0x55  TCP send() error, sent=-120104"),
+)
+
+
+def _line_bounds(text: str, pos: int) -> tuple[int, int]:
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    return start, (len(text) if end < 0 else end)
+
+
+def classify(line: str) -> tuple[str, str] | None:
+    """(kind, detail) of a line, or None when no rule matches."""
+    for rule in RULES:
+        m = rule.pattern.search(line)
+        if m:
+            detail = rule.detail
+            if detail == "status" and m.lastindex:
+                detail = f"status-{m.group(1)}"
+            return rule.kind, detail
+    return None
+
+
+def scan_events(text: str) -> list[Event]:
+    """Every line matching a rule, in text order (one event per line)."""
+    starts: set[int] = set()
+    lines: list[tuple[int, int]] = []
+    for anchor in ANCHORS:
+        find = text.find
+        pos = find(anchor)
+        while pos >= 0:
+            start, end = _line_bounds(text, pos)
+            if start not in starts:
+                starts.add(start)
+                lines.append((start, end))
+            pos = find(anchor, end)
+    lines.sort()
+    return list(_classified(text, lines))
+
+
+def _classified(text: str, lines: list[tuple[int, int]]) -> Iterator[Event]:
+    for start, end in lines:
+        line = text[start:end]
+        hit = classify(line)
+        if hit is not None:
+            yield Event(start, hit[0], hit[1], line)

@@ -1,0 +1,41 @@
+"""``calltriage server ...`` (mounted by the main CLI): check the server configuration."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from calltriage.config import load_server_settings
+from calltriage.errors import CalltriageError
+
+app = typer.Typer(help="The SIP server under triage: check its configuration and reachability.", no_args_is_help=True)
+
+_MARK = {"ok": "ok  ", "warn": "warn", "fail": "FAIL", "skipped": "skip"}
+
+
+@app.command()
+def check(
+    config: Path | None = typer.Option(None, "--config", "-c", help="server TOML file (default: $CALLTRIAGE_CONFIG)"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON instead of lines"),
+) -> None:
+    """Validate the configuration and reach each part of the server (TLS, SIP, control, DB, accounts)."""
+    from calltriage.probes.check import check_server
+
+    try:
+        settings = load_server_settings(config)
+    except CalltriageError as exc:
+        if as_json:
+            typer.echo(json.dumps({"ok": False, "lines": [{"part": "config", "status": "fail", "detail": str(exc)}]}))
+        else:
+            typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    lines = check_server(settings)
+    ok = all(line.ok for line in lines)
+    if as_json:
+        typer.echo(json.dumps({"ok": ok, "server": settings.describe(), "lines": [x.to_dict() for x in lines]}))
+    else:
+        for line in lines:
+            typer.echo(f"{_MARK.get(line.status, line.status)}  {line.part:<16} {line.detail}")
+    raise typer.Exit(0 if ok else 1)

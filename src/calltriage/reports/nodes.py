@@ -1,0 +1,67 @@
+"""Per-node analytics: how many incidents reached each node and how each node was decided.
+
+Reach comes from the path stored in ``incidents.state`` (a JSON array, expanded in SQL with
+SQLite's ``json_each`` or PostgreSQL's ``json_array_elements_text``); outcomes come from the
+``answered``, ``probed`` and ``overridden`` events.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import distinct, func, select, true
+from sqlalchemy.orm import Session
+
+from calltriage.domain.model import EventKind
+from calltriage.reports.scope import Scope
+from calltriage.store.models import Event, Incident
+
+_DECISIONS = (EventKind.ANSWERED.value, EventKind.PROBED.value, EventKind.OVERRIDDEN.value)
+
+
+def _reach(session: Session, scope: Scope, *, sqlite: bool) -> dict[str, int]:
+    if sqlite:
+        path = func.json_each(Incident.state, "$.path").table_valued("value")
+    else:
+        path = func.json_array_elements_text(Incident.state["path"]).table_valued("value")
+    stmt = (select(path.c.value, func.count(distinct(Incident.id)))
+            .select_from(Incident).join(path, true()).group_by(path.c.value))
+    return {str(node): int(n) for node, n in session.execute(scope.apply(stmt))}
+
+
+def node_stats(session: Session, scope: Scope, *, sqlite: bool) -> list[dict[str, Any]]:
+    reached = _reach(session, scope, sqlite=sqlite)
+    decisions = session.execute(scope.apply(
+        select(Event.node, Event.kind, Event.outcome, func.count())
+        .join(Incident, Incident.id == Event.incident_id)
+        .where(Event.kind.in_(_DECISIONS), Event.node.is_not(None))
+        .group_by(Event.node, Event.kind, Event.outcome))).all()
+    probe_status = Event.data[("result", "status")].as_string()
+    statuses = session.execute(scope.apply(
+        select(Event.node, probe_status, func.count())
+        .join(Incident, Incident.id == Event.incident_id)
+        .where(Event.kind == EventKind.PROBED.value, Event.node.is_not(None))
+        .group_by(Event.node, probe_status))).all()
+
+    nodes: dict[str, dict[str, Any]] = {}
+
+    def slot(node: str) -> dict[str, Any]:
+        return nodes.setdefault(node, {"node": node, "reached": reached.get(node, 0), "outcomes": {},
+                                       "by_source": {"operator": 0, "probe": 0}, "probe_undecided": 0,
+                                       "probe_status": {}, "overrides": {}})
+
+    for reached_node in reached:
+        slot(reached_node)
+    for node, kind, outcome, n in decisions:
+        s = slot(str(node))
+        if kind == EventKind.OVERRIDDEN.value:
+            s["overrides"][str(outcome)] = s["overrides"].get(str(outcome), 0) + int(n)
+        elif kind == EventKind.PROBED.value and outcome is None:
+            s["probe_undecided"] += int(n)  # the probe could not decide: the operator answered
+        else:
+            s["outcomes"][str(outcome)] = s["outcomes"].get(str(outcome), 0) + int(n)
+            s["by_source"]["probe" if kind == EventKind.PROBED.value else "operator"] += int(n)
+    for node, status, n in statuses:
+        s = slot(str(node))
+        s["probe_status"][str(status)] = s["probe_status"].get(str(status), 0) + int(n)
+    return sorted(nodes.values(), key=lambda s: (-s["reached"], s["node"]))

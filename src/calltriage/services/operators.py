@@ -1,0 +1,282 @@
+"""Operators, roles and API tokens; the operator's queues.
+
+Roles are L1, L2, L3 and admin. An operator answers steps of their own level only (admin:
+any), which ``IncidentService`` enforces through ``Actor.level``. Passwords are stored as
+argon2 hashes, API tokens as sha256 hashes (a token is random, so a fast hash is enough and
+keeps the per-request check cheap); neither is ever logged or put in an error message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.exc import IntegrityError
+
+from calltriage.errors import InvalidAnswer, NotFound, Unauthorized
+from calltriage.services.incidents import Actor
+from calltriage.services.views import incident_view, iso
+from calltriage.store import Store
+from calltriage.store.auth_models import ApiToken, Operator
+from calltriage.store.models import Event, Incident
+
+ROLES: dict[str, int | None] = {"L1": 1, "L2": 2, "L3": 3, "admin": None}
+QUEUES = ("open", "mine", "escalated", "closed")
+TOKEN_PREFIX = "ct_"
+MIN_PASSWORD = 8
+COUNT_CAP = 1000  # queue badges count up to this ("1000+"): exact counts of big queues cost a scan
+_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+_HASHER = PasswordHasher()
+# Verified against when the name is unknown, so a wrong name costs as long as a wrong password.
+_DUMMY_HASH = _HASHER.hash("calltriage-dummy-password")
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorInfo:
+    id: int
+    name: str
+    role: str
+    disabled: bool
+    session_epoch: int
+    created_at: str | None = None
+    last_login_at: str | None = None
+
+    @property
+    def level(self) -> int | None:
+        return ROLES[self.role]
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.name, self.level)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "role": self.role, "level": self.level, "disabled": self.disabled,
+                "created_at": self.created_at, "last_login_at": self.last_login_at}
+
+
+def _info(row: Operator) -> OperatorInfo:
+    return OperatorInfo(row.id, row.name, row.role, row.disabled, row.session_epoch, iso(row.created_at),
+                        iso(row.last_login_at))
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def check_role(role: str) -> str:
+    for known in ROLES:
+        if role.lower() == known.lower():
+            return known
+    raise InvalidAnswer(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
+
+
+class OperatorService:
+    def __init__(self, store: Store, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.store = store
+        self.clock = clock
+        self._token_touched: dict[int, float] = {}
+        self._lock = threading.Lock()
+
+    # -- accounts ----------------------------------------------------------------------------
+    def add(self, name: str, role: str, password: str) -> OperatorInfo:
+        name = name.strip().lower()
+        if not _NAME.match(name):
+            raise InvalidAnswer(f"operator name {name!r} is not valid: use 1-64 lower-case letters, digits, "
+                                "'.', '_' or '-'")
+        role = check_role(role)
+        _check_password(password)
+        try:
+            with self.store.write() as session:
+                row = Operator(name=name, role=role, password_hash=_HASHER.hash(password), disabled=False,
+                               session_epoch=0, created_at=self.clock())
+                session.add(row)
+                session.flush()
+                return _info(row)
+        except IntegrityError:
+            raise InvalidAnswer(f"operator {name!r} exists already: pick another name or "
+                                "`calltriage user list`") from None
+
+    def list(self) -> list[OperatorInfo]:
+        with self.store.read() as session:
+            return [_info(r) for r in session.scalars(select(Operator).order_by(Operator.name))]
+
+    def any_exist(self) -> bool:
+        with self.store.read() as session:
+            return session.scalar(select(Operator.id).limit(1)) is not None
+
+    def get(self, name: str) -> OperatorInfo:
+        with self.store.read() as session:
+            return _info(self._row(session, name))
+
+    def by_id(self, operator_id: int) -> OperatorInfo | None:
+        with self.store.read() as session:
+            row = session.get(Operator, operator_id)
+            return _info(row) if row is not None else None
+
+    def set_disabled(self, name: str, disabled: bool = True) -> OperatorInfo:
+        with self.store.write() as session:
+            row = self._row(session, name)
+            row.disabled = disabled
+            row.session_epoch += 1  # logs out every browser of this operator
+            if disabled:
+                for token in session.scalars(select(ApiToken).where(ApiToken.operator_id == row.id)):
+                    token.revoked = True
+            return _info(row)
+
+    def set_password(self, name: str, password: str) -> OperatorInfo:
+        _check_password(password)
+        with self.store.write() as session:
+            row = self._row(session, name)
+            row.password_hash = _HASHER.hash(password)
+            row.session_epoch += 1
+            return _info(row)
+
+    def authenticate(self, name: str, password: str) -> OperatorInfo:
+        wrong = Unauthorized("wrong operator name or password: try again or ask an admin to reset it")
+        with self.store.read() as session:
+            row = session.scalars(select(Operator).where(Operator.name == name.strip().lower())).first()
+        try:
+            _HASHER.verify(row.password_hash if row is not None else _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            raise wrong from None
+        if row is None:
+            raise wrong
+        if row.disabled:
+            raise Unauthorized(f"operator {row.name} is disabled: ask an admin to enable the account")
+        with self.store.write() as session:
+            fresh = self._row(session, row.name)
+            fresh.last_login_at = self.clock()
+            return _info(fresh)
+
+    # -- API tokens --------------------------------------------------------------------------
+    def issue_token(self, name: str, label: str = "") -> tuple[str, OperatorInfo]:
+        """A new random token; only its hash is stored, so this is the only time it is seen."""
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        with self.store.write() as session:
+            row = self._row(session, name)
+            if row.disabled:
+                raise InvalidAnswer(f"operator {row.name} is disabled: enable it before issuing a token")
+            session.add(ApiToken(operator_id=row.id, token_hash=hash_token(token), prefix=token[:8],
+                                 label=label.strip()[:120], created_at=self.clock(), revoked=False))
+            return token, _info(row)
+
+    def revoke_tokens(self, name: str) -> int:
+        with self.store.write() as session:
+            row = self._row(session, name)
+            tokens = list(session.scalars(select(ApiToken).where(ApiToken.operator_id == row.id,
+                                                                   ApiToken.revoked.is_(False))))
+            for token in tokens:
+                token.revoked = True
+            return len(tokens)
+
+    def verify_token(self, token: str) -> OperatorInfo:
+        bad = Unauthorized("invalid or revoked API token: create one with `calltriage user token NAME`")
+        if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+            raise bad
+        with self.store.read() as session:
+            found = session.execute(
+                select(ApiToken.id, ApiToken.revoked, Operator)
+                .join(Operator, Operator.id == ApiToken.operator_id)
+                .where(ApiToken.token_hash == hash_token(token))).first()
+        if found is None or found[1] or found[2].disabled:
+            raise bad
+        self._touch(found[0])
+        return _info(found[2])
+
+    def _touch(self, token_id: int) -> None:
+        # Record use at most once a minute: a write per API request would serialize SQLite.
+        now = time.monotonic()
+        with self._lock:
+            if now - self._token_touched.get(token_id, -1e9) < 60:
+                return
+            self._token_touched[token_id] = now
+        with self.store.write() as session:
+            row = session.get(ApiToken, token_id)
+            if row is not None:
+                row.last_used_at = self.clock()
+
+    def tokens(self, name: str) -> list[dict[str, Any]]:
+        with self.store.read() as session:
+            row = self._row(session, name)
+            return [{"prefix": t.prefix, "label": t.label, "created_at": iso(t.created_at),
+                     "last_used_at": iso(t.last_used_at), "revoked": t.revoked}
+                    for t in session.scalars(select(ApiToken).where(ApiToken.operator_id == row.id))]
+
+    def _row(self, session: Any, name: str) -> Operator:
+        row = session.scalars(select(Operator).where(Operator.name == name.strip().lower())).first()
+        if row is None:
+            raise NotFound(f"no operator {name!r}: list them with `calltriage user list`")
+        return row  # type: ignore[no-any-return]
+
+    # -- queues ------------------------------------------------------------------------------
+    def queue(self, operator: OperatorInfo, name: str, *, level: int | None = None, limit: int = 50,
+              offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+        """One queue page and its (capped) size; every query walks ix_incidents_status_level."""
+        where = self._queue_filter(operator, name, level)
+        with self.store.read() as session:
+            rows = session.scalars(select(Incident).where(*where).order_by(Incident.id.desc())
+                                   .limit(limit).offset(offset))
+            items = [incident_view(row, None) for row in rows]
+            return items, self._count(session, where)
+
+    def queue_sizes(self, operator: OperatorInfo, *, level: int | None = None) -> dict[str, int]:
+        with self.store.read() as session:
+            return {q: self._count(session, self._queue_filter(operator, q, level)) for q in QUEUES}
+
+    def _count(self, session: Any, where: list[Any]) -> int:
+        capped = select(Incident.id).where(*where).limit(COUNT_CAP + 1).subquery()
+        return int(session.scalar(select(func.count()).select_from(capped)) or 0)
+
+    def _queue_filter(self, operator: OperatorInfo, name: str, level: int | None) -> list[Any]:
+        if name not in QUEUES:
+            raise InvalidAnswer(f"unknown queue {name!r}: use one of {', '.join(QUEUES)}")
+        lvl = operator.level or level
+        where: list[Any] = [Incident.level == lvl] if lvl else []
+        if name == "closed":
+            return [Incident.status == "closed", *where]
+        where.insert(0, Incident.status == "open")
+        if name == "mine":
+            where.append(Incident.id.in_(select(Event.incident_id).where(Event.actor == operator.name)))
+        elif name == "escalated":
+            # Arrived by escalation and nobody at that level has answered yet: the new arrivals.
+            where.append(exists().where(and_(Event.incident_id == Incident.id, Event.kind == "escalated",
+                                             Event.level == Incident.level)))
+            where.append(~exists().where(and_(Event.incident_id == Incident.id, Event.level == Incident.level,
+                                              Event.kind.in_(("answered", "overridden", "probed")))))
+        return where
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise InvalidAnswer(f"password is too short: use at least {MIN_PASSWORD} characters")
+    if len(password) > 1000:
+        raise InvalidAnswer("password is too long: use at most 1000 characters")
+
+
+def actor_for(store: Store, name: str) -> Actor:
+    """The CLI's acting operator: a registered operator, or anyone on a fresh single-user install."""
+    service = OperatorService(store)
+    try:
+        info = service.get(name)
+    except NotFound:
+        if not service.any_exist():
+            return Actor(name, None)
+        raise Unauthorized(f"{name!r} is not an operator here: pass --as NAME of a registered operator "
+                           "(see `calltriage user list`) or ask an admin to `calltriage user add`") from None
+    if info.disabled:
+        raise Unauthorized(f"operator {info.name} is disabled: ask an admin to enable the account")
+    return info.actor

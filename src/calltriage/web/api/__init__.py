@@ -1,0 +1,20 @@
+"""/api/v1: the JSON API for other systems (ticketing, monitoring, chat), authenticated by tokens."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from calltriage.web.api import admin, incidents, playbooks, reports
+
+
+def router() -> APIRouter:
+    api = APIRouter(prefix="/api/v1")
+    for module in (incidents, playbooks, reports, admin):
+        api.include_router(module.router)
+    try:  # triage routes appear once the services layer offers triage (calltriage.services.triage)
+        from calltriage.web.api import triage
+    except ImportError:
+        pass
+    else:
+        api.include_router(triage.router)
+    return api

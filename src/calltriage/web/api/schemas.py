@@ -1,0 +1,120 @@
+"""Request bodies and documented response shapes of /api/v1.
+
+Responses are the services' own dicts (``services.views``: the same JSON as the CLI's
+``--json``); the models below document them in OpenAPI without re-validating every response.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from calltriage.web.errors import ERROR_SCHEMA
+
+MAX_ID = 2**31 - 1  # PostgreSQL INTEGER: a larger id would fail in the database, not as a 404
+
+
+def plain_text(value: str) -> str:
+    # NUL bytes and lone surrogates cannot be stored by PostgreSQL / encoded as UTF-8: refuse them here.
+    if "\x00" in value:
+        raise ValueError("contains a NUL byte")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("is not valid UTF-8 text") from None
+    return value
+
+
+Text = Annotated[str, AfterValidator(plain_text)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OpenIncident(_Body):
+    playbook: Text = Field("user-cant-call-professional", max_length=120)
+    caller: Text = Field(min_length=1, max_length=200, description="The user who can't call.")
+    callee: Text = Field(min_length=1, max_length=200, description="The party they tried to reach.")
+    summary: Text = Field("", max_length=10_000)
+    reporter: Text = Field("", max_length=120, description="Default: the operator of the token.")
+
+
+class AnswerBody(_Body):
+    outcome: Text = Field(max_length=80, description="One of the step's choices.")
+    note: Text = Field("", max_length=10_000)
+    node: Text | None = Field(None, max_length=120, description="The step answered; 409 if the incident moved on.")
+    revision: int | None = Field(None, ge=0, le=MAX_ID, description="The revision seen; 409 if it changed.")
+
+
+class OverrideBody(_Body):
+    node: Text = Field(max_length=120)
+    outcome: Text = Field(max_length=80)
+    reason: Text = Field(min_length=1, max_length=10_000)
+
+
+class NoteBody(_Body):
+    text: Text = Field(min_length=1, max_length=10_000)
+
+
+class EscalateBody(_Body):
+    request: Text = Field(max_length=120, description="An escalation request, e.g. server-status-check.")
+    note: Text = Field("", max_length=10_000)
+    revision: int | None = Field(None, ge=0, le=MAX_ID)
+
+
+class CloseBody(_Body):
+    resolution: Text = Field(max_length=120, description="A resolution code or close node of the playbook.")
+    note: Text = Field("", max_length=10_000)
+    revision: int | None = Field(None, ge=0, le=MAX_ID)
+
+
+class Loose(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class EventOut(Loose):
+    seq: int
+    at: str | None
+    kind: str
+    actor: str
+    node: str | None
+    outcome: str | None
+    level: int
+    note: str
+    data: dict[str, Any]
+
+
+class IncidentOut(Loose):
+    id: int
+    status: str
+    level: int
+    caller: str
+    callee: str
+    playbook: str
+    playbook_version: str
+    current: str | None
+    revision: int
+    path: list[str]
+    escalations: list[dict[str, Any]]
+    events: list[EventOut] | None = None
+
+
+class IncidentPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[IncidentOut]
+
+
+class StepOut(Loose):
+    node: str | None
+
+
+def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error statuses a route can answer, all in the one error shape."""
+    names = {400: "Bad request", 401: "No or invalid token", 403: "Not allowed for this operator",
+             404: "Not found", 409: "Changed by someone else", 422: "Invalid request"}
+    return {c: {"description": names.get(c, "Error"), "content": {"application/json": {"schema": ERROR_SCHEMA}}}
+            for c in (401, 422, *codes)}

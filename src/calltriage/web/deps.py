@@ -1,0 +1,57 @@
+"""Request dependencies: who is calling (API token or desk session) and what they may do."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from calltriage.errors import Forbidden, Unauthorized
+from calltriage.services.operators import OperatorInfo
+from calltriage.web.state import WebState, state
+
+_bearer = HTTPBearer(auto_error=False, description="A per-operator token from `calltriage user token NAME`.")
+
+
+class LoginRequired(Exception):
+    """A desk page was asked for without a valid session: the handler redirects to the login page."""
+
+
+def api_operator(request: Request,
+                 credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> OperatorInfo:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("no API token: send 'Authorization: Bearer <token>' (create one with "
+                           "`calltriage user token NAME`)")
+    return state(request).operators.verify_token(credentials.credentials)
+
+
+def api_admin(operator: Annotated[OperatorInfo, Depends(api_operator)]) -> OperatorInfo:
+    if not operator.is_admin:
+        raise Forbidden(f"{operator.name} is {operator.role}, this needs an admin: ask an admin")
+    return operator
+
+
+def desk_operator(request: Request) -> OperatorInfo:
+    ct = state(request)
+    data = ct.security.session(request)
+    if data is None:
+        raise LoginRequired()
+    operator = ct.operators.by_id(int(data.get("op", 0)))
+    if operator is None or operator.disabled or operator.session_epoch != data.get("ep"):
+        raise LoginRequired()
+    request.state.operator = operator
+    return operator
+
+
+def desk_admin(operator: Annotated[OperatorInfo, Depends(desk_operator)]) -> OperatorInfo:
+    if not operator.is_admin:
+        raise Forbidden(f"{operator.name} is {operator.role}; this page is for admins")
+    return operator
+
+
+Ct = Annotated[WebState, Depends(state)]
+ApiOperator = Annotated[OperatorInfo, Depends(api_operator)]
+ApiAdmin = Annotated[OperatorInfo, Depends(api_admin)]
+DeskOperator = Annotated[OperatorInfo, Depends(desk_operator)]
+DeskAdmin = Annotated[OperatorInfo, Depends(desk_admin)]
