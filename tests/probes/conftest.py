@@ -21,7 +21,7 @@ def settings_for(lab: Any, *, timeout: float = 3.0, transport: str = "tls") -> S
 
     for user in ("svc-a", "svc-b"):
         write_secret(lab.dir, user, LAB_CAST[user][0])
-    text = server_toml(lab) + f"\n[probes]\ntimeout = {timeout}\ntransport = \"{transport}\"\nrate = 1000\n"
+    text = server_toml(lab) + f'\n[probes]\ntimeout = {timeout}\ntransport = "{transport}"\nrate = 1000\n'
     path = Path(lab.dir) / "probe-test.toml"
     path.write_text(text)
     return load_server_settings(path)
@@ -34,8 +34,14 @@ def lab_settings(kamailio_lab: Any) -> ServerSettings:
 
 @pytest.fixture
 def make_ctx() -> Callable[..., ProbeContext]:
-    def make(settings: ServerSettings | None, caller: str = "alice", callee: str = "bob", *,
-             since: datetime | None = None, wait: float = 0.0) -> ProbeContext:
+    def make(
+        settings: ServerSettings | None,
+        caller: str = "alice",
+        callee: str = "bob",
+        *,
+        since: datetime | None = None,
+        wait: float = 0.0,
+    ) -> ProbeContext:
         return ProbeContext(Party("caller", caller), Party("callee", callee), settings, since=since, wait=wait)
 
     return make

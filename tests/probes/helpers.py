@@ -9,8 +9,15 @@ from calltriage.sip import CallResult, RegisterResult
 from tests.sip.helpers import agent
 
 
-def register(lab: Any, user: str, transport: str = "tls", *, password: str | None = None, expires: int = 60,
-             user_agent: str | None = None) -> RegisterResult:
+def register(
+    lab: Any,
+    user: str,
+    transport: str = "tls",
+    *,
+    password: str | None = None,
+    expires: int = 60,
+    user_agent: str | None = None,
+) -> RegisterResult:
     async def go() -> RegisterResult:
         ua = agent(lab, user, transport, password=password)
         if user_agent:

@@ -32,6 +32,7 @@ def run(runner, name, ctx, **params):
 
 # ---------- registrar.registration / client.version ----------
 
+
 def test_a_registered_caller_is_connected_with_its_contact_details(kamailio_lab, lab_settings, make_ctx, runner):
     register(kamailio_lab, "alice", "tls", user_agent="PrivateGSM/3.1.0 (Android)")
     try:
@@ -67,12 +68,16 @@ def test_a_caller_given_by_virtual_number_is_resolved(kamailio_lab, lab_settings
     assert r.status is OK and r.evidence["account"] == "alice"
 
 
-@pytest.mark.parametrize(("ua", "status", "outcome"), [
-    ("PrivateGSM/3.1.0 (Android)", OK, "met"),
-    ("PrivateGSM/2.9.4 (iOS)", FAIL, "violated"),
-])
-def test_client_version_is_checked_against_the_minimum(kamailio_lab, lab_settings, make_ctx, runner, ua, status,
-                                                        outcome):
+@pytest.mark.parametrize(
+    ("ua", "status", "outcome"),
+    [
+        ("PrivateGSM/3.1.0 (Android)", OK, "met"),
+        ("PrivateGSM/2.9.4 (iOS)", FAIL, "violated"),
+    ],
+)
+def test_client_version_is_checked_against_the_minimum(
+    kamailio_lab, lab_settings, make_ctx, runner, ua, status, outcome
+):
     register(kamailio_lab, "alice", "tls", user_agent=ua)
     try:
         r = run(runner, "client.version", make_ctx(lab_settings), account="caller")
@@ -99,6 +104,7 @@ def test_client_version_of_a_real_pjsua2_app(kamailio_lab, lab_settings, make_ct
 
 # ---------- registrar.reconnection (watch) ----------
 
+
 def test_a_fresh_register_after_the_request_is_seen(kamailio_lab, lab_settings, make_ctx, runner):
     ctx = make_ctx(lab_settings, since=now(), wait=5)
     with ThreadPoolExecutor(1) as pool:
@@ -121,12 +127,14 @@ def test_no_register_within_the_wait_fails_and_names_a_wrong_password(kamailio_l
 
 
 def test_silence_within_the_wait_fails_plainly(lab_settings, make_ctx, runner):
-    r = run(runner, "registrar.reconnection", make_ctx(lab_settings, caller="carol", since=now(), wait=1),
-            account="caller")
+    r = run(
+        runner, "registrar.reconnection", make_ctx(lab_settings, caller="carol", since=now(), wait=1), account="caller"
+    )
     assert r.status is FAIL and "no fresh REGISTER from carol within 1 s" in r.summary
 
 
 # ---------- calls.test_call / calls.to_callee (watch over acc) ----------
+
 
 def test_an_answered_test_call_succeeds(kamailio_lab, lab_settings, make_ctx, runner):
     since = now()
@@ -157,20 +165,25 @@ def test_calls_to_the_callee_count_its_numbers_and_ignore_other_calls(kamailio_l
     ctx = make_ctx(lab_settings, since=since, wait=1)
     r = run(runner, "calls.to_callee", ctx, account="caller", target="callee")
     assert r.status is OK and r.outcome == "yes"
-    other = run(runner, "calls.to_callee", make_ctx(lab_settings, callee="carol", since=since, wait=1),
-                account="caller", target="callee")
+    other = run(
+        runner,
+        "calls.to_callee",
+        make_ctx(lab_settings, callee="carol", since=since, wait=1),
+        account="caller",
+        target="callee",
+    )
     assert other.status is FAIL and other.outcome == "no"
 
 
 def test_a_call_to_the_unregistered_callee_is_no(kamailio_lab, lab_settings, make_ctx, runner):
     since = now()
     call(kamailio_lab, "alice", "bob", "tcp")
-    r = run(runner, "calls.to_callee", make_ctx(lab_settings, since=since, wait=1), account="caller",
-            target="callee")
+    r = run(runner, "calls.to_callee", make_ctx(lab_settings, since=since, wait=1), account="caller", target="callee")
     assert r.status is FAIL and "480" in r.summary
 
 
 # ---------- directory.client_config ----------
+
 
 def test_wrong_password_in_the_app_is_a_wrong_config(lab_factory, make_ctx, runner):
     lab = lab_factory()
@@ -208,6 +221,7 @@ def test_right_settings_are_correct(lab_factory, make_ctx, runner):
 
 # ---------- sip.callee_liveness ----------
 
+
 def test_a_registered_device_that_answers_is_live(kamailio_lab, lab_settings, make_ctx, runner, user_agent_factory):
     bob = user_agent_factory(kamailio_lab, "bob")
     assert bob.register().ok
@@ -237,6 +251,7 @@ def test_an_unregistered_callee_is_not_connected(lab_settings, make_ctx, runner)
 
 
 # ---------- directory.remote_party ----------
+
 
 def test_a_virtual_number_assigned_twice_is_a_conflict(lab_factory, make_ctx, runner):
     lab = lab_factory()
@@ -271,16 +286,20 @@ def test_a_clean_callee_has_no_conflict(lab_settings, make_ctx, runner):
 
 # ---------- network.server ----------
 
+
 def test_the_network_of_a_healthy_server_is_ok(lab_settings, make_ctx, runner):
     r = run(runner, "network.server", make_ctx(lab_settings))
     assert r.status is OK and r.outcome == "ok"
     assert r.evidence["tls"]["certificate"]["names"] == ["localhost", "127.0.0.1"]
 
 
-@pytest.mark.parametrize(("certificate", "failure", "words"), [
-    ("expired", "tls-expired", "has expired"),
-    ("wronghost", "tls-hostname", "host-name mismatch"),
-])
+@pytest.mark.parametrize(
+    ("certificate", "failure", "words"),
+    [
+        ("expired", "tls-expired", "has expired"),
+        ("wronghost", "tls-hostname", "host-name mismatch"),
+    ],
+)
 def test_bad_certificates_are_network_faults(lab_factory, make_ctx, runner, certificate, failure, words):
     lab = lab_factory(cast=False, certificate=certificate)
     r = run(runner, "network.server", make_ctx(settings_for(lab)))
@@ -309,6 +328,7 @@ def test_a_frozen_server_is_a_fault_before_the_deadline(lab_factory, make_ctx, r
 
 
 # ---------- services.server ----------
+
 
 def test_healthy_services_include_a_real_test_call(lab_settings, make_ctx, runner):
     r = run(runner, "services.server", make_ctx(lab_settings))
@@ -346,7 +366,7 @@ def test_services_check_ssh_banner_and_metrics_when_configured(lab_factory, make
     lab = lab_factory()
 
     class Metrics(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - stdlib name
+        def do_GET(self):
             body = json.dumps({"cpu": 12.5, "memory": 97.0, "disk": 40}).encode()
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
@@ -360,8 +380,10 @@ def test_services_check_ssh_banner_and_metrics_when_configured(lab_factory, make
         def handle(self):
             self.request.sendall(b"SSH-2.0-OpenSSH_9.2p1 Debian\r\n")
 
-    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), Metrics) as web, \
-            socketserver.TCPServer(("127.0.0.1", 0), Ssh) as ssh:
+    with (
+        http.server.ThreadingHTTPServer(("127.0.0.1", 0), Metrics) as web,
+        socketserver.TCPServer(("127.0.0.1", 0), Ssh) as ssh,
+    ):
         for srv in (web, ssh):
             threading.Thread(target=srv.serve_forever, daemon=True).start()
         s = settings_for(lab)
@@ -372,3 +394,19 @@ def test_services_check_ssh_banner_and_metrics_when_configured(lab_factory, make
         ssh.shutdown()
     assert r.evidence["ssh"]["status"] == "ok"
     assert r.evidence["metrics"]["status"] == "fail" and "memory 97%" in r.summary
+
+
+def test_a_frozen_server_gives_verdicts_not_hangs(lab_factory, make_ctx, runner):
+    lab = lab_factory()
+    s = settings_for(lab, timeout=1.0)
+    lab.freeze()
+    try:
+        services = run(runner, "services.server", make_ctx(s))
+        registration = run(runner, "registrar.registration", make_ctx(s), account="caller")
+    finally:
+        lab.thaw()
+    assert services.status is FAIL and services.outcome == "fault"
+    assert services.evidence["control"]["status"] == "fail" and "did not answer" in services.evidence["control"]["detail"]
+    # The registrar cannot be asked: the node falls back to a question for the operator.
+    assert registration.status is ERROR and registration.outcome is None
+    assert "could not check" in registration.summary

@@ -14,12 +14,24 @@ def endpoint(lab: Any, transport: str = "tls", server_name: str = "localhost") -
     return Endpoint("127.0.0.1", port, transport, server_name)  # type: ignore[arg-type]
 
 
-def agent(lab: Any, user: str | None = None, transport: str = "tls", *, password: str | None = None,
-          auto_answer: bool = True, ca: str | None = None, server_name: str = "localhost") -> UserAgent:
+def agent(
+    lab: Any,
+    user: str | None = None,
+    transport: str = "tls",
+    *,
+    password: str | None = None,
+    auto_answer: bool = True,
+    ca: str | None = None,
+    server_name: str = "localhost",
+) -> UserAgent:
     creds = None
     if user is not None:
         creds = Credentials(user, password if password is not None else LAB_CAST[user][0])
     return UserAgent(
-        endpoint(lab, transport, server_name), domain=lab.domain, credentials=creds,
-        ssl_context=tls_context(ca or str(lab.ca_file)), handshake_lock=asyncio.Lock(), auto_answer=auto_answer,
+        endpoint(lab, transport, server_name),
+        domain=lab.domain,
+        credentials=creds,
+        ssl_context=tls_context(ca or str(lab.ca_file)),
+        handshake_lock=asyncio.Lock(),
+        auto_answer=auto_answer,
     )

@@ -27,8 +27,10 @@ def test_the_server_answers_options(kamailio_lab, transport):
 @pytest.mark.parametrize("transport", TRANSPORTS)
 def test_register_succeeds_with_the_right_password_and_gets_401_with_a_wrong_one(kamailio_lab, transport):
     async def scenario():
-        async with agent(kamailio_lab, "carol", transport) as good, \
-                agent(kamailio_lab, "carol", transport, password="wrong") as bad:
+        async with (
+            agent(kamailio_lab, "carol", transport) as good,
+            agent(kamailio_lab, "carol", transport, password="wrong") as bad,
+        ):
             ok = await good.register(timeout=2, expires=30)
             rejected = await bad.register(timeout=2, expires=30)
             await good.register(timeout=2, expires=0)
@@ -114,10 +116,13 @@ def test_options_through_the_server_reach_a_registered_device(kamailio_lab):
     assert r.code == 200 and r.server == "calltriage-probe/0.1"
 
 
-@pytest.mark.parametrize(("certificate", "kind", "code"), [
-    ("expired", FailureKind.TLS_EXPIRED, 10),
-    ("wronghost", FailureKind.TLS_HOSTNAME, 62),
-])
+@pytest.mark.parametrize(
+    ("certificate", "kind", "code"),
+    [
+        ("expired", FailureKind.TLS_EXPIRED, 10),
+        ("wronghost", FailureKind.TLS_HOSTNAME, 62),
+    ],
+)
 def test_bad_server_certificates_are_classified(lab_factory, certificate, kind, code):
     lab = lab_factory(cast=False, certificate=certificate)
 
@@ -180,3 +185,51 @@ def test_nothing_listening_is_reported_as_refused(kamailio_lab, transport):
     with pytest.raises(SipTransportError) as info:
         asyncio.run(scenario())
     assert info.value.kind is FailureKind.REFUSED
+
+
+def test_the_client_answers_a_call_from_a_sipp_caller(kamailio_lab, tmp_path):
+    """SIPp (a different stack) calls our agent through Kamailio: INVITE/407/INVITE, 200, ACK, BYE."""
+    from pathlib import Path
+
+    from tests.lab_fixtures import LAB_CAST
+    from tests.support import require_executable
+
+    sipp = require_executable("sipp")
+    csv = tmp_path / "call.csv"
+    csv.write_text(f"SEQUENTIAL\nsvc-a;[authentication username=svc-a password={LAB_CAST['svc-a'][0]}];svc-b\n")
+    scenario = Path(__file__).with_name("sipp_uac.xml")
+
+    async def go():
+        async with agent(kamailio_lab, "svc-b", "udp") as callee:
+            assert (await callee.register(timeout=2)).ok
+            try:
+                proc = await asyncio.create_subprocess_exec(
+                    sipp, f"127.0.0.1:{kamailio_lab.sip_port}", "-sf", str(scenario), "-inf", str(csv),
+                    "-key", "domain", "lab.test", "-i", "127.0.0.1", "-p", "0", "-m", "1",
+                    "-timeout", "10s", "-timeout_error", "-nostdin",
+                    stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL, cwd=tmp_path,
+                )
+                rc = await asyncio.wait_for(proc.wait(), 20)
+            finally:
+                await callee.register(timeout=2, expires=0)
+            return rc, list(callee.incoming.values())
+
+    rc, calls = asyncio.run(go())
+    assert rc == 0
+    assert len(calls) == 1 and calls[0].answered and calls[0].acked and calls[0].ended
+
+
+def test_a_server_without_tls_1_2_is_a_protocol_version_failure(lab_factory):
+    lab = lab_factory(cast=False)
+    cfg = lab.dir / "tls.cfg"
+    server, _, client = cfg.read_text().partition("[client:default]")
+    cfg.write_text(server.replace("method = TLSv1.2+", "method = TLSv1.1") + "[client:default]" + client)
+    lab.rpc("tls.reload")  # Kamailio re-reads tls.cfg; new connections get TLS 1.1 only
+
+    async def scenario():
+        async with agent(lab, None, "tls") as ua:
+            await ua.options(timeout=2)
+
+    with pytest.raises(SipTransportError) as info:
+        asyncio.run(scenario())
+    assert info.value.kind is FailureKind.TLS_PROTOCOL

@@ -20,7 +20,7 @@ from calltriage.sip.message import (
 KAMAILIO_407 = (
     b"SIP/2.0 407 Proxy Authentication Required\r\n"
     b"Via: SIP/2.0/TLS 127.0.0.1:40001;branch=z9hG4bKabc;rport=40001;received=127.0.0.1\r\n"
-    b'From: <sip:alice@lab.test>;tag=1234\r\n'
+    b"From: <sip:alice@lab.test>;tag=1234\r\n"
     b"To: <sip:bob@lab.test>;tag=b27e1a1d33761e85846fc98f5f3a7e58.3a5c\r\n"
     b"Call-ID: c1@calltriage\r\n"
     b"CSeq: 7 INVITE\r\n"
@@ -67,8 +67,12 @@ def test_it_rejects_something_that_is_not_sip():
 
 
 def test_a_built_request_round_trips_with_its_content_length():
-    req = Request(method="OPTIONS", uri="sip:127.0.0.1:5060", headers=[("Via", "SIP/2.0/UDP h:1;branch=z9hG4bKx"),
-                                                                   ("Content-Length", "99")], body=b"abc")
+    req = Request(
+        method="OPTIONS",
+        uri="sip:127.0.0.1:5060",
+        headers=[("Via", "SIP/2.0/UDP h:1;branch=z9hG4bKx"), ("Content-Length", "99")],
+        body=b"abc",
+    )
     again = parse_message(req.to_bytes())
     assert isinstance(again, Request)
     assert again.get("Content-Length") == "3"

@@ -23,11 +23,9 @@ class Transaction:
     call_id: str
     direction: str  # of the request: "TX" the app asked, "RX" the server asked the app
     request_offset: int  # -1 when the request is not in the log (cut off at the start)
-    request_line: str
     responses: list[tuple[int, int]] = field(default_factory=list)  # (code, offset)
     final: int = 0  # 0: no final response in the log
     final_offset: int = -1
-    final_reason: str = ""
     retransmissions: int = 0
     registered: bool = False  # the app had a working registration when it sent this request
     auth_rejected: bool = False  # challenged again right after sending credentials
@@ -76,36 +74,36 @@ def rebuild(messages: Iterable[SipMessage]) -> list[Transaction]:
     open_: dict[tuple[str, int, str], Transaction] = {}
     challenged: set[tuple[str, int, str]] = set()
     registered = False
-    for msg in messages:
-        key = (msg.call_id, msg.cseq, msg.method)
-        t = open_.get(key)
-        if msg.code == 0:
-            if msg.method == "ACK" or msg.method == "CANCEL":
+    get = open_.get
+    for offset, direction, method, code, cseq, call_id in messages:
+        key = (call_id, cseq, method)
+        t = get(key)
+        if code == 0:
+            if method == "ACK" or method == "CANCEL":
                 continue
-            if t is not None and t.direction == msg.direction and t.request_offset >= 0:
+            if t is not None and t.direction == direction and t.request_offset >= 0:
                 t.retransmissions += 1
                 continue
-            t = Transaction(msg.method, msg.cseq, msg.call_id, msg.direction, msg.offset, msg.start_line,
-                            registered=registered)
+            t = Transaction(method, cseq, call_id, direction, offset, [], registered=registered)
             open_[key] = t
             out.append(t)
             continue
         if t is None:  # the log starts after the request was sent
-            t = Transaction(msg.method, msg.cseq, msg.call_id, "", -1, "", registered=registered)
+            t = Transaction(method, cseq, call_id, "", -1, [], registered=registered)
             open_[key] = t
             out.append(t)
-        t.responses.append((msg.code, msg.offset))
-        if msg.code >= 200 and t.final == 0:
-            t.final, t.final_offset, t.final_reason = msg.code, msg.offset, msg.reason
-            if msg.code in CHALLENGES:
-                if (msg.call_id, msg.cseq - 1, msg.method) in challenged:
+        t.responses.append((code, offset))
+        if code >= 200 and t.final == 0:
+            t.final, t.final_offset = code, offset
+            if code == 401 or code == 407:
+                if (call_id, cseq - 1, method) in challenged:
                     t.auth_rejected = True
                 challenged.add(key)
-            if msg.method == "REGISTER" and t.direction != "RX":
+            if method == "REGISTER" and t.direction != "RX":
                 # 200 to a REGISTER means registered; any other final means not (or no longer).
-                if msg.code == 200:
+                if code == 200:
                     registered = True
-                elif msg.code not in CHALLENGES or t.auth_rejected:
+                elif code not in CHALLENGES or t.auth_rejected:
                     registered = False
     return out
 

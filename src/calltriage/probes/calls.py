@@ -54,10 +54,16 @@ class _CallWatch(BaseProbe):
     async def _watch(self, ctx: ProbeContext, kit: ProbeKit, caller: Account, callee: Account | None) -> Verdict:
         db = kit.db
         assert db is not None
-        since = int(since_epoch(ctx, time.time()))
+        since = since_epoch(ctx, time.time())
+        sec, usec = int(since), round((since - int(since)) * 1e6)
         targets = sorted(self._targets(callee) or [])
-        sql = f"SELECT {_COLUMNS} FROM acc WHERE method = 'INVITE' AND src_user = :u AND time_epoch >= :s"
-        args: dict[str, Any] = {"u": caller.username, "s": since}
+        # acc keeps whole seconds plus microseconds (time_mode=1): attempts earlier in the same
+        # second as the operator's request must not count.
+        sql = (
+            f"SELECT {_COLUMNS} FROM acc WHERE method = 'INVITE' AND src_user = :u AND time_epoch >= :s"
+            " AND (time_epoch > :s OR COALESCE(time_us, 0) >= :us)"
+        )
+        args: dict[str, Any] = {"u": caller.username, "s": sec, "us": usec}
         if targets:
             names = ", ".join(f":t{i}" for i in range(len(targets)))
             sql += f" AND (dst_ouser IN ({names}) OR dst_user IN ({names}))"

@@ -12,6 +12,13 @@ from calltriage.errors import CalltriageError
 
 app = typer.Typer(help="The SIP server under triage: check its configuration and reachability.", no_args_is_help=True)
 
+
+@app.callback()
+def _server() -> None:
+    """The SIP server under triage."""
+    # A callback keeps `check` a sub-command even while it is the only one.
+
+
 _MARK = {"ok": "ok  ", "warn": "warn", "fail": "FAIL", "skipped": "skip"}
 
 

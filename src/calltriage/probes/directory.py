@@ -22,6 +22,7 @@ from calltriage.probes.common import (
     resolve_account,
     since_epoch,
 )
+from calltriage.probes.jsonrpc import RpcFault, RpcUnavailable
 from calltriage.probes.kit import ProbeKit
 from calltriage.probes.registrar import Registration, lookup
 
@@ -65,7 +66,7 @@ async def _registration(kit: ProbeKit, username: str) -> Registration | None:
         return None
     try:
         return await lookup(kit, username)
-    except Exception:  # evidence only; the DB part still gives a verdict
+    except (RpcUnavailable, RpcFault):  # evidence only; the DB part still gives a verdict
         return None
 
 

@@ -15,7 +15,7 @@ from calltriage.domain.model import ProbeStatus
 from calltriage.probes.base import ProbeContext
 from calltriage.probes.common import ERROR, FAIL, OK, BaseProbe, Verdict, party_ident, resolve_account
 from calltriage.probes.kit import ProbeKit
-from calltriage.probes.registrar import NO_RPC, _NoRpcError, lookup
+from calltriage.probes.registrar import NO_RPC, NoControlInterface, lookup
 from calltriage.sip import FailureKind, SipTransportError
 
 # Answers the proxy gives itself when it could not reach the device.
@@ -43,7 +43,7 @@ class CalleeLivenessProbe(BaseProbe):
         user = acct.username
         try:
             reg = await lookup(kit, user)
-        except _NoRpcError:
+        except NoControlInterface:
             return Verdict(ERROR, NO_RPC)
         ev: dict[str, Any] = {"account": user, "state": reg.state, "contacts": list(reg.contacts)}
         if reg.state != "registered":

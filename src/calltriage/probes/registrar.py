@@ -64,10 +64,14 @@ def _live(contact: Mapping[str, Any]) -> bool:
     return exp == "permanent" or (isinstance(exp, int) and exp > 0)
 
 
+class NoControlInterface(Exception):
+    """No jsonrpc_url configured."""
+
+
 async def lookup(kit: ProbeKit, username: str) -> Registration:
     rpc = kit.rpc
     if rpc is None:
-        raise _NoRpc
+        raise NoControlInterface
     await kit.limiter.acquire()
     try:
         result = await rpc.call("ul.lookup", "location", username, timeout=kit.op_timeout(0.5))
@@ -82,11 +86,6 @@ async def lookup(kit: ProbeKit, username: str) -> Registration:
     return Registration("registered" if live else "no-contacts", live)
 
 
-class _NoRpcError(Exception):
-    pass
-
-
-_NoRpc = _NoRpcError()
 NO_RPC = "the server's control interface (jsonrpc_url) is not configured"
 
 
@@ -113,7 +112,7 @@ class RegistrationProbe(BaseProbe):
             return acct
         try:
             reg = await lookup(kit, acct.username)
-        except _NoRpcError:
+        except NoControlInterface:
             return Verdict(ERROR, NO_RPC)
         ev: dict[str, Any] = {"account": acct.username, "state": reg.state, "contacts": list(reg.contacts)}
         who = _who(acct)
@@ -147,7 +146,7 @@ class ClientVersionProbe(BaseProbe):
             return acct
         try:
             reg = await lookup(kit, acct.username)
-        except _NoRpcError:
+        except NoControlInterface:
             return Verdict(ERROR, NO_RPC)
         if reg.state != "registered":
             return Verdict(
@@ -196,7 +195,7 @@ class ReconnectionProbe(BaseProbe):
             polls += 1
             try:
                 reg = await lookup(kit, acct.username)
-            except _NoRpcError:
+            except NoControlInterface:
                 return Verdict(ERROR, NO_RPC)
             fresh = [
                 c

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from calltriage.domain.model import EventKind
 from calltriage.errors import NotFound
@@ -61,7 +61,7 @@ def attach_log(app_or_store: App | Store, incident_id: int, filename: str, data:
     except BaseException:
         # The timeline is the audit trail: an attachment it does not mention must not stay.
         with store.write() as session:
-            session.execute(Attachment.__table__.delete().where(Attachment.id == attachment_id))
+            session.execute(delete(Attachment).where(Attachment.id == attachment_id))
         raise
     return get_attachment(store, attachment_id, content=False)
 
@@ -96,6 +96,16 @@ def analyze_attachments(store: Store, incident_id: int) -> dict[str, Any] | None
             return None
         meta, text = _view(row, content=False), row.content
     return {"attachment": meta, "analysis": _analysis(meta["sha256"], text)}
+
+
+def probe_extras(store: Store, incident_id: int) -> dict[str, Any]:
+    """What the services hand to probes in ``ProbeContext.extras`` (the ``clientlog.analysis`` probe).
+
+    ``client_log`` is ``analyze_attachments``' result ({"attachment": meta, "analysis": ...}), or
+    absent when the incident has no log (the probe then says "attach the app's log").
+    """
+    log = analyze_attachments(store, incident_id)
+    return {"client_log": log} if log is not None else {}
 
 
 def _analysis(sha256: str, text: str) -> dict[str, Any]:

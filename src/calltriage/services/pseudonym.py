@@ -24,6 +24,8 @@ from typing import Any
 # "sip:alice@host", "sips:+15550001@host", "sip:alice:[REDACTED]@host" (user part only: a URI
 # without "@", such as "REGISTER sip:lab.test", names a domain, not a person).
 _SIP_USER = re.compile(r"\bsips?:(?P<user>[^@;:>\s\"',/]+)(?::[^@\s]*)?@", re.I)
+# An address of record without a scheme, as PJSIP writes it: "Authorization failed for alice@lab.test".
+_AOR = re.compile(r"(?<![\w.+-])(?P<user>[\w.+-]{1,64})@[\w-]+(?:\.[\w-]+)+")
 _TEL = re.compile(r"\btel:(?P<user>\+?[\d\-.()]{4,30})", re.I)
 _DIGEST_USER = re.compile(r"\busername\s*=\s*\"?(?P<user>[^\",\s]+)", re.I)
 _DISPLAY = re.compile(r"\"(?P<name>[^\"<>\n]{1,80})\"\s*<(?:sips?|tel):", re.I)
@@ -68,6 +70,9 @@ class Pseudonymizer:
             self._add("name", m.group("name").strip())
         for m in _SIP_USER.finditer(text):
             self._add_user(m.group("user"))
+        if "@" in text:
+            for m in _AOR.finditer(text):
+                self._add_user(m.group("user"))
         for m in _TEL.finditer(text):
             self._add("phone", m.group("user"))
         for m in _DIGEST_USER.finditer(text):
@@ -81,8 +86,13 @@ class Pseudonymizer:
                 if _is_ipv6(m.group(0)):
                     self._add("ip", m.group(0))
 
-    def learn(self, value: Any, *, skip: Collection[str] = (), key: str = "") -> None:
-        """Learn from every string in a JSON-like value (dict keys included), except ``skip`` keys."""
+    def learn(self, value: Any, *, skip: Collection[str] = (), free: Collection[str] = (),
+              key: str = "") -> None:
+        """Learn from every string in a JSON-like value (dict keys included).
+
+        Values under a ``skip`` key are left out (playbook vocabulary); below a ``free`` key
+        nothing is skipped any more (probe evidence may well have a "status" that names a host).
+        """
         if isinstance(value, str):
             self.learn_text(value)
             if key and _IDENTITY_KEY.search(key.lower()) and not _NOT_IDENTITY_KEY.search(key.lower()):
@@ -92,10 +102,11 @@ class Pseudonymizer:
                 if k in skip:
                     continue
                 self.learn_text(str(k))
-                self.learn(v, skip=skip, key=str(k))
+                inner = () if k in free else skip
+                self.learn(v, skip=inner, free=free, key=str(k))
         elif isinstance(value, list | tuple):
             for item in value:
-                self.learn(item, skip=skip, key=key)
+                self.learn(item, skip=skip, free=free, key=key)
 
     def _learn_identity(self, key: str, value: str) -> None:
         value = value.strip()
@@ -158,14 +169,20 @@ class Pseudonymizer:
         spellings = self._spellings
         return self._pattern.sub(lambda m: spellings[m.group(0).lower()], text)
 
-    def apply(self, value: Any, *, skip: Collection[str] = ()) -> Any:
+    def apply(self, value: Any, *, skip: Collection[str] = (), free: Collection[str] = ()) -> Any:
+        """A copy of ``value`` with every learned identifier replaced (``skip``/``free`` as in ``learn``)."""
         if isinstance(value, str):
             return self.apply_text(value)
         if isinstance(value, dict):
-            return {(k if k in skip else self.apply_text(str(k))):
-                    (v if k in skip else self.apply(v, skip=skip)) for k, v in value.items()}
+            out = {}
+            for k, v in value.items():
+                if k in skip:
+                    out[k] = v
+                else:
+                    out[self.apply_text(str(k))] = self.apply(v, skip=() if k in free else skip, free=free)
+            return out
         if isinstance(value, list | tuple):
-            return [self.apply(v, skip=skip) for v in value]
+            return [self.apply(v, skip=skip, free=free) for v in value]
         return value
 
 

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from calltriage.errors import NotFound
 from calltriage.services.views import iso
@@ -106,10 +106,25 @@ class WebhookService:
                 select(WebhookDelivery).where(WebhookDelivery.status == "pending",
                                               WebhookDelivery.next_attempt_at <= now)
                 .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(batch)))
+        attempted = 0
         for delivery in due:
+            if not self._claim(delivery):
+                continue  # another `serve` process took it
             status, error = self._post(delivery)
             self._record(delivery.id, status, error)
-        return len(due)
+            attempted += 1
+        return attempted
+
+    def _claim(self, delivery: WebhookDelivery) -> bool:
+        """Lease a due delivery by a conditional UPDATE, so several `serve` processes never send it twice."""
+        lease = self.clock() + timedelta(seconds=self.settings.timeout * 3)
+        with self.store.write() as session:
+            done = session.execute(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id == delivery.id, WebhookDelivery.status == "pending",
+                       WebhookDelivery.next_attempt_at == delivery.next_attempt_at)
+                .values(next_attempt_at=lease))
+            return bool(getattr(done, "rowcount", 0) == 1)
 
     def _post(self, delivery: WebhookDelivery) -> tuple[int | None, str]:
         body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()

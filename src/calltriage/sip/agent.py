@@ -221,9 +221,7 @@ class UserAgent:
     def _on_request(self, req: Request, flow: Flow, addr: Address) -> None:
         ua = [("Server", self.user_agent)]
         if req.method == "OPTIONS":
-            self._reply(
-                flow, addr, build_response(req, 200, "OK", to_tag=new_tag(), extra=[("Allow", ALLOW), *ua])
-            )
+            self._reply(flow, addr, build_response(req, 200, "OK", to_tag=new_tag(), extra=[("Allow", ALLOW), *ua]))
         elif req.method == "INVITE":
             self._on_invite(req, flow, addr)
         elif req.method == "ACK":
@@ -282,9 +280,7 @@ class UserAgent:
         self._reply(
             flow,
             addr,
-            build_response(
-                req, 180, "Ringing", to_tag=call.to_tag, extra=[("Contact", self._contact(flow)), *ua]
-            ),
+            build_response(req, 180, "Ringing", to_tag=call.to_tag, extra=[("Contact", self._contact(flow)), *ua]),
         )
         ok = build_response(
             req,
@@ -372,9 +368,7 @@ class UserAgent:
         except SipParseError:
             return None
         num, method = req.cseq
-        headers = [
-            (k, v) for k, v in req.headers if k not in ("Via", "CSeq", "Authorization", "Proxy-Authorization")
-        ]
+        headers = [(k, v) for k, v in req.headers if k not in ("Via", "CSeq", "Authorization", "Proxy-Authorization")]
         via = req.get_all("Via")[0].split(";branch=")[0] + f";branch={new_branch()};rport"
         headers.insert(0, ("Via", via))
         headers.append(("CSeq", f"{num + 1} {method}"))
@@ -445,9 +439,7 @@ class UserAgent:
         try:
             resp, _ = await self._transact(req, deadline)
         except TimeoutError:
-            raise SipTransportError(
-                FailureKind.TIMEOUT, f"no answer to OPTIONS {uri} within {timeout:g} s"
-            ) from None
+            raise SipTransportError(FailureKind.TIMEOUT, f"no answer to OPTIONS {uri} within {timeout:g} s") from None
         return OptionsResult(
             resp.status, resp.reason, time.perf_counter() - t0, resp.get("Server") or resp.get("User-Agent")
         )
@@ -470,9 +462,7 @@ class UserAgent:
         try:
             resp, challenged = await self._transact(req, deadline)
         except TimeoutError:
-            raise SipTransportError(
-                FailureKind.TIMEOUT, f"no answer to REGISTER within {timeout:g} s"
-            ) from None
+            raise SipTransportError(FailureKind.TIMEOUT, f"no answer to REGISTER within {timeout:g} s") from None
         if challenged:
             self._reg_cseq += 1
         exp = resp.get("Expires")
@@ -557,9 +547,7 @@ class UserAgent:
                 continue
             return resp
 
-    async def _cancel(
-        self, flow: Flow, tx: ClientTransaction, result: CallResult, end: float
-    ) -> Response | None:
+    async def _cancel(self, flow: Flow, tx: ClientTransaction, result: CallResult, end: float) -> Response | None:
         result.timed_out = True
         if not tx.provisional:
             # §9.1: a CANCEL before any provisional may cross the INVITE; with nothing heard

@@ -100,9 +100,7 @@ def authorization(
 ) -> str:
     """The value of the Authorization / Proxy-Authorization header answering ``ch``."""
     cnonce = cnonce or secrets.token_hex(8)
-    resp = digest_response(
-        ch, method=method, uri=uri, username=username, password=password, cnonce=cnonce, nc=nc
-    )
+    resp = digest_response(ch, method=method, uri=uri, username=username, password=password, cnonce=cnonce, nc=nc)
     parts = [
         f'username="{username}"',
         f'realm="{ch.realm}"',

@@ -100,15 +100,17 @@ def classify(exc: BaseException, ep: Endpoint, timeout: float | None = None) -> 
                 f"TLS handshake with {where} failed: no common TLS version (this client requires TLS 1.2+)",
             )
         if reason in _NOT_TLS_REASONS:
-            return SipTransportError(
-                FailureKind.TLS_NOT_TLS, f"{where} does not speak TLS (wrong port or transport?)"
-            )
+            return SipTransportError(FailureKind.TLS_NOT_TLS, f"{where} does not speak TLS (wrong port or transport?)")
         return SipTransportError(
             FailureKind.TLS_OTHER, f"TLS handshake with {where} failed: {reason or exc.__class__.__name__}"
         )
     if isinstance(exc, TimeoutError | asyncio.TimeoutError):
         within = f" within {timeout:g} s" if timeout is not None else ""
         return SipTransportError(FailureKind.TIMEOUT, f"no answer from {ep}{within}")
+    if isinstance(exc, ConnectionAbortedError) and "longer than" in str(exc):
+        # asyncio's ssl_handshake_timeout: TCP connected (kernel backlog) but no TLS answer.
+        within = f" within {timeout:g} s" if timeout is not None else ""
+        return SipTransportError(FailureKind.TIMEOUT, f"no TLS handshake answer from {where}{within}")
     if isinstance(exc, ConnectionRefusedError):
         return SipTransportError(FailureKind.REFUSED, f"{ep} refused the connection (nothing listens there)")
     if isinstance(exc, socket.gaierror):
@@ -197,9 +199,7 @@ class StreamFlow(Flow):
 
     def send(self, data: bytes, addr: Address | None = None) -> None:
         if self.closed or self._transport is None or self._transport.is_closing():
-            raise SipTransportError(
-                FailureKind.CLOSED, f"connection to {self.remote[0]}:{self.remote[1]} is closed"
-            )
+            raise SipTransportError(FailureKind.CLOSED, f"connection to {self.remote[0]}:{self.remote[1]} is closed")
         self._transport.write(data)
 
     def close(self) -> None:
@@ -296,14 +296,23 @@ async def open_flow(
                 # (kamailio#3791, perf-anchors §1.6): callers pass one lock per server.
                 lock = handshake_lock or asyncio.Lock()
                 async with lock:
-                    transport2, _ = await loop.create_connection(
-                        lambda: _StreamProto(sflow),
-                        remote[0],
-                        remote[1],
-                        ssl=ctx,
-                        server_hostname=ep.tls_name,
-                        ssl_handshake_timeout=timeout,
-                    )
+                    try:
+                        transport2, _ = await loop.create_connection(
+                            lambda: _StreamProto(sflow),
+                            remote[0],
+                            remote[1],
+                            ssl=ctx,
+                            server_hostname=ep.tls_name,
+                            ssl_handshake_timeout=timeout,
+                        )
+                    except (ConnectionResetError, EOFError) as exc:
+                        # A peer that drops the connection mid-handshake without an alert
+                        # (some stacks do on a version or cipher mismatch).
+                        raise SipTransportError(
+                            FailureKind.TLS_OTHER,
+                            f"{ep.host}:{ep.port} closed the connection during the TLS handshake "
+                            "(no common TLS version or cipher?)",
+                        ) from exc
                 ssl_obj = transport2.get_extra_info("ssl_object")
                 if ssl_obj is not None:
                     sflow.peer_cert = ssl_obj.getpeercert()
@@ -311,9 +320,7 @@ async def open_flow(
                     cipher = ssl_obj.cipher()
                     sflow.cipher = cipher[0] if cipher else None
             else:
-                transport2, _ = await loop.create_connection(
-                    lambda: _StreamProto(sflow), remote[0], remote[1]
-                )
+                transport2, _ = await loop.create_connection(lambda: _StreamProto(sflow), remote[0], remote[1])
             local = transport2.get_extra_info("sockname")
             sflow.local = (str(local[0]), int(local[1]))
             sflow.remote = remote

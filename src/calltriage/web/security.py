@@ -81,11 +81,11 @@ class Security:
     def flash(self, response: Response, message: str, level: str = "info") -> None:
         self._set(response, FLASH_COOKIE, self._flash.dumps({"m": message[:500], "l": level}), 60)
 
-    def pop_flash(self, request: Request, response: Response) -> dict[str, str] | None:
+    def read_flash(self, request: Request) -> dict[str, str] | None:
+        """The message left by the previous redirect (the page deletes the cookie once shown)."""
         raw = request.cookies.get(FLASH_COOKIE)
         if not raw:
             return None
-        response.delete_cookie(FLASH_COOKIE, path="/")
         try:
             data = self._flash.loads(raw, max_age=60)
         except BadSignature:

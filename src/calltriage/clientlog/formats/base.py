@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import ClassVar
 
-from calltriage.clientlog.model import SipMessage
+from calltriage.clientlog.model import MessageInfo, SipMessage
 
 # A sample big enough to hold a few SIP messages, small enough to be free to look at.
 SAMPLE_CHARS = 256 * 1024
@@ -32,11 +32,15 @@ class LogFormat:
     def parse(self, text: str) -> Iterator[SipMessage]:
         raise NotImplementedError
 
+    def describe(self, text: str, offset: int) -> MessageInfo:
+        """Start line, Call-ID, transport and peer of the message recorded at ``offset``."""
+        raise NotImplementedError
+
     def time_at(self, text: str, offset: int) -> float | None:
         """Seconds (since midnight, or since the epoch when the line has a date) of the log line
         at ``offset``; ``None`` when the line carries no time stamp."""
         start = text.rfind("\n", 0, offset) + 1
-        m = _TIME.search(text, start, min(len(text), start + 64))
+        m = _TIME.search(text, start, min(len(text), start + 96))
         if m is None:
             return None
         secs = int(m.group(4)) * 3600 + int(m.group(5)) * 60 + int(m.group(6))

@@ -22,15 +22,17 @@ import re
 from collections.abc import Iterator
 
 from calltriage.clientlog.formats.base import LogFormat, register_format
-from calltriage.clientlog.model import SipMessage
+from calltriage.clientlog.model import MessageInfo, SipMessage
 
-# Starts with the literal "X " (of TX/RX) so that `re` can use its fast literal search.
-_MARKER = re.compile(
-    r"X \d+ bytes (?:Request|Response) msg (?:(\d{3})/)?([A-Za-z]+)/cseq=(\d+) \([^)\n]*\) "
-    r"(?:to|from) (\w+) ([^\n]*?):?\n([^\n]*)"
+# Starts with the literal "X " (of TX/RX) so that `re` can use its fast literal search, and stops
+# at the CSeq: the rest of the marker is read only for messages the analysis shows (describe()).
+_MARKER = re.compile(r"X \d+ bytes Re(?:quest|sponse) msg (?:(\d{3})/)?([A-Za-z]+)/cseq=(\d+) ")
+_FULL_MARKER = re.compile(
+    r"[TR]X \d+ bytes Re(?:quest|sponse) msg \S+ \([^)\n]*\) (?:to|from) (\w+) ([^\n]*?):?\n([^\n]*)"
 )
 _DETECT = re.compile(r"[TR]X \d+ bytes (?:Request|Response) msg ")
 _SENDERS = re.compile(r"\b(?:pjsua_core|pjsua_acc|pjsua_call|sip_endpoint|sip_transport)\.c\b")
+_DIRECTION = {"T": "TX", "R": "RX"}
 
 
 @register_format
@@ -46,17 +48,15 @@ class PjsipLog(LogFormat):
         return 0.4 if len(_SENDERS.findall(sample)) >= 3 else 0.0
 
     def parse(self, text: str) -> Iterator[SipMessage]:
+        new, direction = tuple.__new__, _DIRECTION
         for m in _MARKER.finditer(text):
-            code, method, cseq, transport, peer, start_line = m.groups()
-            pos = m.start()
-            yield SipMessage(
-                pos - 1,
-                text[pos - 1 : pos + 1],
-                method,
-                int(code) if code else 0,
-                int(cseq),
-                "",
-                start_line,
-                transport,
-                peer,
-            )
+            code, method, cseq = m.groups()
+            pos = m.start() - 1
+            # tuple.__new__ skips NamedTuple's Python-level __new__: ~100k messages per 200 MB.
+            yield new(SipMessage, (pos, direction.get(text[pos], ""), method, int(code) if code else 0, int(cseq), ""))
+
+    def describe(self, text: str, offset: int) -> MessageInfo:
+        m = _FULL_MARKER.match(text, offset)
+        if m is None:
+            return MessageInfo("", "", "", "")
+        return MessageInfo(m.group(3), self.call_id_at(text, m.end(2)), m.group(1), m.group(2))

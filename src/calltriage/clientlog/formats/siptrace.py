@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator
 
 from calltriage.clientlog.formats.base import LogFormat, register_format
-from calltriage.clientlog.model import SipMessage
+from calltriage.clientlog.model import MessageInfo, SipMessage
 
 _START = re.compile(r"SIP/2\.0(?:[ \t]+(\d{3})[ \t]*([^\n]*)|[ \t]*$)", re.M)
 _REQUEST_LINE = re.compile(r"[A-Z]+ [^ \n]+ SIP/2\.0[ \t]*$")
@@ -56,31 +56,50 @@ class SipTrace(LogFormat):
                 yield ls, line.rstrip(), 0
 
     def parse(self, text: str) -> Iterator[SipMessage]:
-        client: str | None = None
+        client: list[str] = []
         for ls, start_line, code in self._starts(text):
-            end = text.find("\n\n", ls)
-            headers = dict((k.lower(), v.strip()) for k, v in _HEADER.findall(text, ls, end if end > 0 else len(text)))
+            headers = self._headers(text, ls)
             cseq_num, _, cseq_method = headers.get("cseq", "").partition(" ")
             method = cseq_method.strip() or (start_line.split(" ", 1)[0] if not code else "")
             if not method or not cseq_num.isdigit():
                 continue  # a fragment of a message (cut off, or quoted in prose)
             _, marker = self._marker(text, ls)
-            direction, peer = "", ""
-            arrow = _ARROW.search(marker)
-            if arrow:
-                src, dst = (arrow.group(1), arrow.group(3)) if arrow.group(2) == "->" else (arrow.group(3), arrow.group(1))
-                if client is None and not code:
-                    client = src
-                direction = ("TX" if src == client else "RX") if client else ""
-                peer = dst if direction == "TX" else src
-            elif _SENT.search(marker):
-                direction = "TX"
-            elif _RECEIVED.search(marker):
-                direction = "RX"
-            tp = _TRANSPORT.search(marker)
-            call_id = headers.get("call-id", headers.get("i", ""))
-            yield SipMessage(ls, direction, method.upper(), code, int(cseq_num), call_id, start_line,
-                             tp.group(1) if tp else "", peer)
+            direction, _ = self._direction(marker, code, client)
+            yield SipMessage(ls, direction, method.upper(), code, int(cseq_num), self._call_id(headers))
+
+    def describe(self, text: str, offset: int) -> MessageInfo:
+        end = text.find("\n", offset)
+        start_line = text[offset : end if end >= 0 else len(text)].rstrip()
+        _, marker = self._marker(text, offset)
+        _, peer = self._direction(marker, 1, [])
+        tp = _TRANSPORT.search(marker)
+        return MessageInfo(start_line, self._call_id(self._headers(text, offset)), tp.group(1) if tp else "", peer)
+
+    @staticmethod
+    def _headers(text: str, ls: int) -> dict[str, str]:
+        end = text.find("\n\n", ls)
+        return {k.lower(): v.strip() for k, v in _HEADER.findall(text, ls, end if end > 0 else len(text))}
+
+    @staticmethod
+    def _call_id(headers: dict[str, str]) -> str:
+        return headers.get("call-id", headers.get("i", ""))
+
+    @staticmethod
+    def _direction(marker: str, code: int, client: list[str]) -> tuple[str, str]:
+        """("TX"/"RX"/"", peer address) from a marker; ``client`` remembers the app's address."""
+        arrow = _ARROW.search(marker)
+        if arrow:
+            src, dst = (arrow.group(1), arrow.group(3)) if arrow.group(2) == "->" else (arrow.group(3), arrow.group(1))
+            if not client and not code:
+                client.append(src)  # the first request's sender is the app
+            if not client:
+                return "", ""
+            return ("TX", dst) if src == client[0] else ("RX", src)
+        if _SENT.search(marker):
+            return "TX", ""
+        if _RECEIVED.search(marker):
+            return "RX", ""
+        return "", ""
 
     @staticmethod
     def _marker(text: str, ls: int) -> tuple[int, str]:

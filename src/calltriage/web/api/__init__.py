@@ -11,10 +11,4 @@ def router() -> APIRouter:
     api = APIRouter(prefix="/api/v1")
     for module in (incidents, playbooks, reports, admin):
         api.include_router(module.router)
-    try:  # triage routes appear once the services layer offers triage (calltriage.services.triage)
-        from calltriage.web.api import triage
-    except ImportError:
-        pass
-    else:
-        api.include_router(triage.router)
     return api

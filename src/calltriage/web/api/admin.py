@@ -22,7 +22,7 @@ def me(op: ApiOperator) -> JSONResponse:
 @router.get("/operators", responses={200: {"model": list[Loose]}, **errors(403)})
 def operators(ct: Ct, admin: ApiAdmin) -> JSONResponse:
     """Every operator (admins only)."""
-    return JSONResponse([o.to_dict() for o in ct.operators.list()])
+    return JSONResponse([o.to_dict() for o in ct.operators.all()])
 
 
 @router.get("/webhooks/deliveries", tags=["webhooks"], responses={200: {"model": list[Loose]}, **errors(403)})

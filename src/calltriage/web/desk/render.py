@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
+from calltriage.web.security import FLASH_COOKIE
 from calltriage.web.state import state
 
 HERE = Path(__file__).parent
@@ -38,7 +39,7 @@ def _ago(value: str | None) -> str:
 
 def _raw_svg(value: str | None) -> Markup:
     # Only SVG produced by our own `dot` run or charts module reaches this filter.
-    return Markup(value or "")  # noqa: S704
+    return Markup(value or "")
 
 
 templates.env.filters["when"] = _when
@@ -49,14 +50,11 @@ templates.env.filters["svg"] = _raw_svg
 def page(request: Request, name: str, context: dict[str, Any] | None = None, status: int = 200) -> Response:
     ct = state(request)
     ctx: dict[str, Any] = {"operator": getattr(request.state, "operator", None),
-                           "csrf": ct.security.csrf_token(request), **(context or {})}
+                           "csrf": ct.security.csrf_token(request), "flash": ct.security.read_flash(request),
+                           **(context or {})}
     response = templates.TemplateResponse(request, name, ctx, status_code=status)
-    flash = ct.security.pop_flash(request, response)
-    if flash:
-        # The flash is read after rendering started: render again with it (rare: only after redirects).
-        ctx["flash"] = flash
-        response = templates.TemplateResponse(request, name, ctx, status_code=status)
-        response.delete_cookie("ct_flash", path="/")
+    if FLASH_COOKIE in request.cookies:
+        response.delete_cookie(FLASH_COOKIE, path="/")
     ct.security.finish(request, response)
     response.headers["Cache-Control"] = "no-store"
     return response

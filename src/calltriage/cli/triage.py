@@ -1,0 +1,87 @@
+"""`calltriage triage`: open an incident and let the probes answer what the server can tell."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import typer
+
+from calltriage.cli.common import JsonOpt, actor, app_for, echo, emit_json
+from calltriage.cli.incident import format_event
+from calltriage.errors import CalltriageError
+from calltriage.services.context import App
+
+ConfigOpt = typer.Option(None, "--config", help="Server configuration TOML (default: $CALLTRIAGE_CONFIG).")
+
+
+def _say_wait(node: str, instruction: str, seconds: float) -> None:
+    sys.stderr.write(f"→ {instruction} (watching the server for {seconds:g} s: {node})\n")
+    sys.stderr.flush()
+
+
+def triage_service(app: App, config: str | None, max_wait: float | None = None, *, quiet: bool = False) -> Any:
+    from calltriage.probes.runner import ProbeRunner
+    from calltriage.services.triage import TriageService, load_settings
+
+    settings = load_settings(config)
+    return TriageService(app.incidents, ProbeRunner(), settings, max_wait=max_wait,
+                         on_wait=None if quiet else _say_wait, extras=_extras(app))
+
+
+def _extras(app: App) -> Any:
+    try:
+        from calltriage.services.attachments import probe_extras
+    except ImportError:
+        return None
+    return lambda incident_id: probe_extras(app.store, incident_id)
+
+
+def triage(
+    caller: str = typer.Option(None, "--caller", help="The user who can't call."),
+    callee: str = typer.Option(None, "--callee", help="The party they tried to reach."),
+    summary: str = typer.Option("", "--summary", help="What the user reported."),
+    incident: int = typer.Option(None, "--incident", help="Continue an existing incident instead."),
+    playbook: str = typer.Option("user-cant-call-professional", "--playbook"),
+    config: str = ConfigOpt,
+    max_wait: float = typer.Option(None, "--max-wait", help="Cap, in seconds, on waiting for the user's action."),
+    as_: str = typer.Option(None, "--as", help="Operator name."),
+    json_out: bool = JsonOpt,
+) -> None:
+    """Open an incident (or continue one) and answer every step the SIP server can decide."""
+    app = app_for()
+    service = triage_service(app, config, max_wait)
+    try:
+        if incident is not None:
+            report = service.advance(incident)
+        elif caller and callee:
+            report = service.triage(caller=caller, callee=callee, summary=summary, playbook_id=playbook,
+                                    actor=actor(app, as_))
+        else:
+            raise CalltriageError("give --caller and --callee to open an incident, or --incident ID to continue one")
+    finally:
+        service.runner.close()
+    if json_out:
+        emit_json(report.to_dict())
+        return
+    view = report.incident
+    echo(f"Incident {view['id']}: {view['caller']} can't call {view['callee']}")
+    for item in report.probed:
+        result = item["result"]
+        decided = f"→ {item['outcome']}" if item["outcome"] else "→ (operator decides)"
+        echo(f"  {item['node']:<34} {result['status']:<5} {decided}  {result['summary']}")
+    if report.waiting_for:
+        step = app.incidents.next_step(view["id"])
+        echo(f"Waiting for an operator at {step['node']} (level {step['level']}): {step['prompt']}")
+        echo(f"  choices: {', '.join(step['choices'])}. Answer with: calltriage incident answer {view['id']} CHOICE")
+    elif view["status"] == "closed":
+        echo(f"Closed: {view['resolution']} ({view['category']}).")
+    else:
+        echo(f"{view['status']}: {view['handoff'] or ''}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("triage")(triage)
+
+
+__all__ = ["format_event", "register", "triage_service"]

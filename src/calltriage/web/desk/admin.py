@@ -1,0 +1,36 @@
+"""Admin page: operators, and webhook deliveries with their failures (retry by hand)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request
+from starlette.responses import Response
+
+from calltriage.web.api.schemas import MAX_ID
+from calltriage.web.deps import DeskAdmin
+from calltriage.web.desk.guard import csrf_protect
+from calltriage.web.desk.render import page, redirect
+from calltriage.web.state import state
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/admin")
+def admin_page(request: Request, op: DeskAdmin) -> Response:
+    ct = state(request)
+    return page(request, "admin.html", {
+        "operators": ct.operators.all(),
+        "hooks": ct.webhooks.settings,
+        "failed": ct.webhooks.deliveries(status="failed"),
+        "recent": ct.webhooks.deliveries(limit=30),
+        "dispatcher_error": ct.dispatcher.last_error,
+    })
+
+
+@router.post("/admin/webhooks/{delivery_id}/retry", dependencies=[Depends(csrf_protect)])
+def retry(request: Request, op: DeskAdmin, delivery_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> Response:
+    ct = state(request)
+    ct.webhooks.retry(delivery_id)
+    ct.dispatcher.poke()
+    return redirect(request, "/admin", f"Delivery {delivery_id} will be sent again.")

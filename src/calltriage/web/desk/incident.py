@@ -1,0 +1,140 @@
+"""The incident page (parties, current step, probe evidence, timeline, graph) and its forms.
+
+Forms post back here and redirect (303) to the incident page, so a reload never re-sends an
+answer. Each answer carries the step and revision the page showed: when another operator was
+faster, the service raises Conflict and the page reloads with "already answered by …".
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Path, Request
+from starlette.responses import Response
+
+from calltriage.domain.model import NodeKind
+from calltriage.engine.spec import PlaybookSpec
+from calltriage.errors import CalltriageError, Conflict
+from calltriage.web.api.schemas import MAX_ID
+from calltriage.web.deps import DeskOperator
+from calltriage.web.desk.guard import csrf_protect
+from calltriage.web.desk.render import page, redirect
+from calltriage.web.resolve import closes, requests_above
+from calltriage.web.state import state
+
+router = APIRouter(include_in_schema=False)
+actions = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+IncidentId = Annotated[int, Path(ge=1, le=MAX_ID)]
+Note = Annotated[str, Form(max_length=10_000)]
+Revision = Annotated[int | None, Form(ge=0, le=MAX_ID)]
+
+
+def _override_choices(spec: PlaybookSpec, view: dict[str, Any]) -> list[tuple[str, str]]:
+    answered = [n for n in dict.fromkeys(view["path"]) if n in spec.nodes and n != view["current"]
+                and spec.node(n).kind in (NodeKind.QUESTION, NodeKind.CHECK)]
+    return [(f"{n}::{o}", f"{n} → {o}") for n in answered for o in spec.node(n).outcomes]
+
+
+@router.get("/incidents/new")
+def new_form(request: Request, op: DeskOperator) -> Response:
+    playbooks = [(s.id, s.title) for s in state(request).services.catalog.all()]
+    return page(request, "new.html", {"playbooks": playbooks, "form": {}})
+
+
+@router.get("/incidents/{incident_id}")
+def incident_page(request: Request, op: DeskOperator, incident_id: IncidentId) -> Response:
+    ct = state(request)
+    view = ct.services.incidents.get(incident_id)
+    spec = ct.services.incidents.spec_for(view)
+    node = spec.node(view["current"]) if view["current"] else None
+    events = view["events"]
+    return page(request, "incident.html", {
+        "i": view, "spec": spec, "node": node,
+        "choices": [(k, o.label or k) for k, o in node.outcomes.items()] if node else [],
+        "can_act": view["status"] == "open" and op.actor.may_act_at(view["level"]),
+        "probes": [e for e in events if e["kind"] == "probed" and (e["data"] or {}).get("result")],
+        "events": events,
+        "graph": ct.graphs.svg(spec, view["path"]),
+        "requests": requests_above(spec, view["level"]),
+        "closes": closes(spec),
+        "overrides": _override_choices(spec, view),
+    })
+
+
+@actions.post("/incidents")
+def open_incident(request: Request, op: DeskOperator, caller: Annotated[str, Form(max_length=200)],
+                  callee: Annotated[str, Form(max_length=200)], summary: Note = "",
+                  playbook: Annotated[str, Form(max_length=120)] = "user-cant-call-professional",
+                  reporter: Annotated[str, Form(max_length=120)] = "") -> Response:
+    ct = state(request)
+    try:
+        view = ct.services.incidents.open(playbook_id=playbook, caller=caller, callee=callee, summary=summary,
+                                          reporter=reporter, actor=op.actor)
+    except CalltriageError as exc:
+        playbooks = [(s.id, s.title) for s in ct.services.catalog.all()]
+        form = {"caller": caller, "callee": callee, "summary": summary, "playbook": playbook, "reporter": reporter}
+        return page(request, "new.html", {"playbooks": playbooks, "form": form, "error": exc.message},
+                    status=exc.http_status)
+    return redirect(request, f"/incidents/{view['id']}", f"Opened incident {view['id']}.")
+
+
+def _act(request: Request, incident_id: int, done: str, change: Any) -> Response:
+    """Run one change; report success or the service's one-line error on the reloaded page."""
+    back = f"/incidents/{incident_id}"
+    try:
+        view = change()
+    except Conflict as exc:
+        return redirect(request, back, exc.message, "warn")
+    except CalltriageError as exc:
+        if exc.http_status == 404:
+            raise
+        return redirect(request, back, exc.message, "error")
+    state(request).dispatcher.poke()
+    where = {"closed": f" Closed: {view['resolution']}.", "handed-off": f" Handed off to {view['handoff']}."}
+    after = where.get(view["status"], f" Now at {view['current']} (L{view['level']}).")
+    return redirect(request, back, done + after)
+
+
+@actions.post("/incidents/{incident_id}/answer")
+def answer(request: Request, op: DeskOperator, incident_id: IncidentId, outcome: Annotated[str, Form(max_length=80)],
+           node: Annotated[str, Form(max_length=120)], revision: Revision = None, note: Note = "") -> Response:
+    svc = state(request).services.incidents
+    return _act(request, incident_id, f"Answered {node}: {outcome}.",
+                lambda: svc.answer(incident_id, outcome, actor=op.actor, note=note, node=node, revision=revision))
+
+
+@actions.post("/incidents/{incident_id}/escalate")
+def escalate(request: Request, op: DeskOperator, incident_id: IncidentId,
+             escalation: Annotated[str, Form(alias="request", max_length=120)], revision: Revision = None,
+             note: Note = "") -> Response:
+    svc = state(request).services.incidents
+    return _act(request, incident_id, f"Escalated ({escalation}).",
+                lambda: svc.escalate(incident_id, escalation, actor=op.actor, note=note, revision=revision))
+
+
+@actions.post("/incidents/{incident_id}/close")
+def close(request: Request, op: DeskOperator, incident_id: IncidentId,
+          resolution: Annotated[str, Form(max_length=120)], revision: Revision = None, note: Note = "") -> Response:
+    ct = state(request)
+
+    def change() -> dict[str, Any]:
+        spec = ct.services.incidents.spec_for(ct.services.incidents.get(incident_id))
+        node = closes(spec).get(resolution, resolution)
+        return ct.services.incidents.close(incident_id, node, actor=op.actor, note=note, revision=revision)
+
+    return _act(request, incident_id, "Closed by hand.", change)
+
+
+@actions.post("/incidents/{incident_id}/override")
+def override(request: Request, op: DeskOperator, incident_id: IncidentId,
+             choice: Annotated[str, Form(max_length=220)], reason: Note) -> Response:
+    node, _, outcome = choice.partition("::")
+    svc = state(request).services.incidents
+    return _act(request, incident_id, f"Overrode {node} with {outcome}.",
+                lambda: svc.override(incident_id, node, outcome, actor=op.actor, reason=reason))
+
+
+@actions.post("/incidents/{incident_id}/note")
+def note(request: Request, op: DeskOperator, incident_id: IncidentId, text: Note) -> Response:
+    svc = state(request).services.incidents
+    return _act(request, incident_id, "Note added.", lambda: svc.add_note(incident_id, text, actor=op.actor))
