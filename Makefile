@@ -37,6 +37,7 @@ demo: venv
 
 lint: venv
 	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports
 
 typecheck: venv
 	$(BIN)/mypy

@@ -13,6 +13,22 @@ app = typer.Typer(no_args_is_help=True)
 
 AsOpt = typer.Option(None, "--as", help="Operator name (default: $CALLTRIAGE_OPERATOR or your login).")
 NoteOpt = typer.Option("", "--note", help="A note recorded with the answer.")
+ConfigOpt = typer.Option(None, "--config", help="Server config: after the answer, probes answer what they can "
+                         "(default: $CALLTRIAGE_CONFIG; without one, nothing runs).")
+
+
+def _continue(app_: Any, incident_id: int, config: str | None, json_out: bool) -> dict[str, Any]:
+    """With a server configured, let the probes answer the steps that follow an operator's answer."""
+    from calltriage.cli.triage import triage_service
+    from calltriage.services.triage import load_settings
+
+    if load_settings(config) is None:
+        return dict(app_.incidents.get(incident_id))
+    service = triage_service(app_, config, quiet=json_out)
+    try:
+        return dict(service.advance(incident_id).incident)
+    finally:
+        service.runner.close()
 
 
 @app.command("open")
@@ -96,12 +112,13 @@ def answer(
     as_: str = AsOpt,
     note: str = NoteOpt,
     node: str = typer.Option(None, "--node", help="The step you answer; refused if the incident moved on."),
+    config: str = ConfigOpt,
     json_out: bool = JsonOpt,
 ) -> None:
-    """Answer the current step."""
+    """Answer the current step (then, with a server configured, probes answer what follows)."""
     app_ = app_for()
-    view = app_.incidents.answer(incident_id, choice, actor=actor(app_, as_), note=note, node=node)
-    _after_change(app_, view, json_out)
+    app_.incidents.answer(incident_id, choice, actor=actor(app_, as_), note=note, node=node)
+    _after_change(app_, _continue(app_, incident_id, config, json_out), json_out)
 
 
 @app.command()
@@ -111,12 +128,13 @@ def override(
     choice: str = typer.Argument(..., help="The outcome you decide instead."),
     reason: str = typer.Option(..., "--reason", help="Why (recorded in the timeline)."),
     as_: str = AsOpt,
+    config: str = ConfigOpt,
     json_out: bool = JsonOpt,
 ) -> None:
     """Override an earlier verdict (a probe's or an operator's) with a recorded reason."""
     app_ = app_for()
-    view = app_.incidents.override(incident_id, node, choice, actor=actor(app_, as_), reason=reason)
-    _after_change(app_, view, json_out)
+    app_.incidents.override(incident_id, node, choice, actor=actor(app_, as_), reason=reason)
+    _after_change(app_, _continue(app_, incident_id, config, json_out), json_out)
 
 
 @app.command()

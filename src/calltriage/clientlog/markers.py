@@ -2,11 +2,22 @@
 registrations, crashes and exceptions) without looping over every line in Python.
 
 CPython's ``re`` is fast only for patterns that start with a literal; an alternation of words
-is 10-20x slower per byte (shared/research/perf-anchors.md §4). So the scan runs one literal
-search per *anchor* (a word fragment that every interesting line contains: "rror" covers
-error/Error/ERROR, "ailed" failed/Failed, ...), takes the few lines that contain an anchor and
-classifies each with the ordered ``RULES`` below (first match wins). Every rule names the anchor
-it relies on; a test checks that each rule's example line contains it.
+is 10-20x slower per byte (shared/research/perf-anchors.md §4), and every literal costs one
+pass over the text (~0.1 s per 200 MB). So the scan runs one literal search per *anchor*, a
+word fragment that the lines we care about contain, takes the few lines that contain one and
+classifies each with the ordered ``RULES`` below (first match wins). Every rule names an
+example line; a test checks that it contains an anchor and gets the rule's classification.
+
+Anchors, and why these three are enough:
+
+* ``rror``: error/Error/ERROR. Every PJSIP failure report has it: "TLS connect() error",
+  "TCP connect() error ... Connection refused", "SSL certificate verification error",
+  "SIP registration error: Credential failed", "gethostbyname() has returned error".
+  ("... failed" lines such as "SIP registration failed, status=408" repeat what the SIP
+  transactions already show, so they need no anchor of their own.)
+* ``xception``: Java/Kotlin/ObjC/C++ exceptions ("java.lang.NullPointerException",
+  "Terminating app due to uncaught exception").
+* ``SIG``: native crashes ("Fatal signal 11 (SIGSEGV)", "SIGABRT").
 """
 
 from __future__ import annotations
@@ -17,7 +28,7 @@ from dataclasses import dataclass
 
 from calltriage.clientlog.model import Event
 
-ANCHORS: tuple[str, ...] = ("rror", "ailed", "xception", "ignal ")
+ANCHORS: tuple[str, ...] = ("rror", "xception", "SIG")
 # `re` literal search beats str.find for these short, common-letter anchors (measured).
 _ANCHOR_PATTERNS = tuple(re.compile(re.escape(a)) for a in ANCHORS)
 
@@ -36,19 +47,20 @@ def _r(kind: str, detail: str, pattern: str, example: str) -> Rule:
 
 RULES: tuple[Rule, ...] = (
     # --- crashes: checked first, a crash line may also mention a TLS or socket error
-    _r("crash", "fatal-signal", r"[Ff]atal signal \d+|\bsignal (?:4|6|7|8|11)\b|SIG(?:SEGV|ABRT|BUS|ILL|FPE)",
+    _r("crash", "fatal-signal", r"[Ff]atal signal \d+|\bsignal (?:4|6|7|8|11)\b|SIG(?:SEGV|ABRT|BUS|ILL|FPE)\b",
        "F libc    : Fatal signal 11 (SIGSEGV), code 1 (SEGV_MAPERR), fault addr 0x0 in tid 4242 (pjsip)"),
-    _r("crash", "assertion", r"[Aa]ssertion\b.*\bfailed|assertion failed",
-       "python: ../src/pjsua-lib/pjsua_call.c:2591: pjsua_call_set_user_data: Assertion `call_id>=0' failed."),
     _r("crash", "uncaught-exception",
-       r"FATAL EXCEPTION|[Tt]erminating app due to uncaught exception|[Uu]ncaught exception|[Uu]nhandled exception"
-       r"|terminating with uncaught exception",
-       "E AndroidRuntime: FATAL EXCEPTION: main"),
-    _r("exception", "exception-trace", r"(?:^|[\s:])(?:[a-z]\w*\.)+[A-Z]\w*(?:Exception|Error)\b",
-       "E AndroidRuntime: java.lang.NullPointerException: Attempt to invoke virtual method"),
+       r"FATAL EXCEPTION|AndroidRuntime\b.*(?:Exception|Error)\b|[Tt]erminating app due to uncaught exception"
+       r"|[Uu]ncaught exception|[Uu]nhandled exception|terminating with uncaught exception",
+       "E AndroidRuntime: java.lang.NullPointerException: Attempt to invoke virtual method 'int Call.getId()'"),
+    _r("crash", "assertion", r"[Aa]ssertion\b.*\bfailed|assertion failed",
+       "F libc    : call.cpp:88: onCallState: assertion \"ci.id >= 0\" failed (SIGABRT)"),
+    _r("exception", "exception-trace", r"(?:^|[\s:(])(?:[a-z]\w*\.)+[A-Z]\w*(?:Exception|Error)\b|\bexception\b",
+       "W SipService: java.net.SocketTimeoutException: failed to connect to voip.example.com"),
     # --- TLS
     _r("tls-error", "certificate-expired", r"[Cc]ertificate (?:has )?expired|CERT_HAS_EXPIRED",
-       "ssl0x55d1  SSL handshake failed: certificate has expired"),
+       "ssl0x55d1  SSL error: error:1416F086:SSL routines:tls_process_server_certificate:certificate verify "
+       "failed (certificate has expired)"),
     _r("tls-error", "hostname-mismatch", r"[Hh]ostname mismatch|IDENTITY_NOT_MATCH|does not match (?:the )?host",
        "ssl0x55d1  Verification error: hostname mismatch (PJ_SSL_CERT_EIDENTITY_NOT_MATCH)"),
     _r("tls-error", "certificate-verification",
@@ -66,7 +78,8 @@ RULES: tuple[Rule, ...] = (
        "tcpc0x55  TCP connect() error: [code=120111]: Connection refused"),
     _r("transport-error", "unreachable", r"Network is unreachable|No route to host|EHOSTUNREACH|ENETUNREACH",
        "tcpc0x55  TCP connect() error: [code=120101]: Network is unreachable"),
-    _r("transport-error", "dns", r"[Uu]nable to resolve|EDNS|Name or service not known|DNS \w+ (?:failed|error)",
+    _r("transport-error", "dns",
+       r"[Uu]nable to resolve|[Ff]ailed to resolve|ERESOLVE|EDNS|gethostbyname|Name or service not known",
        "sip_resolve.c  Failed to resolve 'voip.example.com'. Err=70018 (gethostbyname() has returned error "
        "(PJ_ERESOLVE))"),
     _r("transport-error", "connection-reset", r"Connection reset|ECONNRESET|PJ_EEOF|End of file",
@@ -75,9 +88,10 @@ RULES: tuple[Rule, ...] = (
        "tcpc0x55  TCP connect() error: [code=120110]: Connection timed out"),
     # --- accounts and registration
     _r("auth-rejected", "credentials", r"EFAILEDCREDENTIAL|Authorization failed for|Credential failed to authenticate",
-       "sip_auth_client.c  ...Authorization failed for alice@lab.test: server rejected with stale=false"),
-    _r("registration-failed", "status", r"[Rr]egistration (?:failed|error).*?status=(\d{3})\b",
-       "pjsua_acc.c  ..SIP registration failed, status=408 (Request Timeout)"),
+       "pjsua_acc.c  ....SIP registration error: Credential failed to authenticate (PJSIP_EFAILEDCREDENTIAL) "
+       "[status=171100]"),
+    _r("registration-failed", "status", r"[Rr]egistration (?:failed|error)(?:.*?\bstatus=(\d{3})\b)?",
+       "pjsua_acc.c  ..SIP registration error: Invalid URI (PJSIP_EINVALIDURI) [status=171039]"),
     _r("transport-error", "other", r"\b(?:TCP|UDP|TLS) (?:connect|send|recv|accept)\(\) error|Failed to send",
        "tcpc0x55  TCP send() error, sent=-120104"),
 )
@@ -89,8 +103,8 @@ def classify(line: str) -> tuple[str, str] | None:
         m = rule.pattern.search(line)
         if m:
             detail = rule.detail
-            if detail == "status" and m.lastindex:
-                detail = f"status-{m.group(1)}"
+            if detail == "status":
+                detail = f"status-{m.group(1)}" if m.lastindex else "error"
             return rule.kind, detail
     return None
 
@@ -110,7 +124,24 @@ def scan_events(text: str) -> list[Event]:
             end = find("\n", pos)
             lines.append((start, n if end < 0 else end))
     lines.sort()
-    return list(_classified(text, lines))
+    return _one_per_trace(list(_classified(text, lines)))
+
+
+# A crash or exception prints a trace of many lines; they are one event.
+TRACE_GAP = 4096
+
+
+def _one_per_trace(events: list[Event]) -> list[Event]:
+    out: list[Event] = []
+    last: dict[str, int] = {}
+    for e in events:
+        if e.kind in ("crash", "exception"):
+            prev = last.get(e.kind)
+            last[e.kind] = e.offset
+            if prev is not None and e.offset - prev <= TRACE_GAP:
+                continue
+        out.append(e)
+    return out
 
 
 def _classified(text: str, lines: list[tuple[int, int]]) -> Iterator[Event]:

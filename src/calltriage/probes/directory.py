@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from calltriage.domain.model import ProbeStatus
+from calltriage.errors import ProbeUnavailable
 from calltriage.probes.base import ProbeContext
 from calltriage.probes.common import (
     ERROR,
@@ -261,3 +262,20 @@ class RemotePartyProbe(BaseProbe):
             ev["conflicts"] = conflicts
             return Verdict(FAIL, "; ".join(conflicts), ev)
         return Verdict(OK, f"no conflict found for {user} (numbers: {', '.join(sorted(numbers)) or 'none'})", ev)
+
+
+async def duplicate_numbers(kit: ProbeKit, *, timeout: float | None = None) -> list[dict[str, Any]]:
+    """Every virtual number assigned more than once, fleet-wide, with its row count.
+
+    One ``GROUP BY ... HAVING`` that the (alias_username, alias_domain) index of Kamailio's
+    dbaliases schema answers by an index-only scan: ~0.2-0.26 s for 1M rows on SQLite or
+    PostgreSQL, against ~0.65 s for fetching all rows into Python (perf-anchors §3).
+    """
+    db = kit.db
+    if db is None:
+        raise ProbeUnavailable(NO_DB)
+    return await db.fetch(
+        "SELECT alias_username AS number, alias_domain AS domain, COUNT(*) AS n FROM dbaliases"
+        " GROUP BY alias_username, alias_domain HAVING COUNT(*) > 1",
+        timeout=timeout or kit.timeout,
+    )

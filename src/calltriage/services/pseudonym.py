@@ -202,7 +202,9 @@ def _normal(kind: str, ident: str) -> str:
 def _literal_pattern(variants: Iterable[str]) -> re.Pattern[str]:
     # Longest first, so "10.0.0.10" wins over "10.0.0.1" and "alice.smith" over "alice".
     alts = "|".join(re.escape(v) for v in sorted(variants, key=len, reverse=True))
-    return re.compile(rf"(?<![\w.+-])(?:{alts})(?![\w-]|\.\d)", re.I)
+    # Bounded by anything but a letter or digit ("alice-app.log", "alice_2" hide alice too; "malice"
+    # does not), and an address must not continue as a longer one ("10.0.0.1" inside "10.0.0.10").
+    return re.compile(rf"(?<![^\W_])(?<!\+)(?:{alts})(?![^\W_])(?!\.\d)", re.I)
 
 
 def _is_ip(value: str) -> bool:

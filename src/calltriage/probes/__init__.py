@@ -1,0 +1,1 @@
+"""Probes: one small adapter per check of the SIP server, registered by name (see registry.py)."""

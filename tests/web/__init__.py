@@ -1,0 +1,1 @@
+"""Tests of the web desk and the REST API."""

@@ -1,0 +1,106 @@
+"""Fixtures of the web tests: a desk on a fresh database (``db_url``: SQLite and PostgreSQL) with
+the cast ana (L1), ben (L2), cy (L3), admin, and dora (L1, disabled), each with an API token."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from fastapi import FastAPI
+from starlette.exceptions import StarletteDeprecationWarning
+
+from calltriage.services.context import App, build_app
+from calltriage.services.operators import OperatorService
+from calltriage.services.webhooks import WebhookService, WebhookSettings
+from calltriage.web.app import create_app
+from calltriage.web.settings import WebSettings
+
+with warnings.catch_warnings():
+    # Starlette 1.x warns that its TestClient prefers httpx2 over httpx; httpx is what we pin.
+    warnings.simplefilter("ignore", StarletteDeprecationWarning)
+    from starlette.testclient import TestClient
+
+PASSWORD = "correct horse battery"
+CAST = (("ana", "L1"), ("ben", "L2"), ("cy", "L3"), ("admin", "admin"), ("dora", "L1"))
+# Cheap argon2 parameters: the production defaults cost ~0.2 s per hash.
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+SECRET = "test-secret-key-0123456789abcdef"
+
+
+@dataclass
+class Desk:
+    app: FastAPI
+    services: App
+    operators: OperatorService
+    client: TestClient
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def auth(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+    def api(self, method: str, path: str, who: str = "ana", **kwargs: Any) -> Any:
+        return self.client.request(method, f"/api/v1{path}", headers=self.auth(who), **kwargs)
+
+    def open(self, who: str = "ana", caller: str = "alice", callee: str = "bob") -> dict[str, Any]:
+        response = self.api("POST", "/incidents", who, json={"caller": caller, "callee": callee})
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    def walk(self, incident_id: int, *answers: tuple[str, str]) -> dict[str, Any]:
+        view: dict[str, Any] = {}
+        for who, outcome in answers:
+            response = self.api("POST", f"/incidents/{incident_id}/answer", who, json={"outcome": outcome})
+            assert response.status_code == 200, response.text
+            view = response.json()
+        return view
+
+
+# From the first step to the L2 entry of "remote-party-check" (the other party is registered).
+TO_L2 = (("ana", "met"), ("ana", "none"), ("ana", "connected"), ("ana", "ok"), ("ana", "succeeded"),
+         ("ana", "no"), ("ana", "yes"))
+TO_L3 = (*TO_L2, ("ben", "no-conflict"), ("ben", "collected"))
+
+
+def make_desk(db_url: str, *, hooks: WebhookSettings | None = None) -> tuple[Desk, App]:
+    services = build_app(db_url)
+    operators = OperatorService(services.store, hasher=FAST_HASHER)
+    tokens = {}
+    for name, role in CAST:
+        operators.add(name, role, PASSWORD)
+        tokens[name] = operators.issue_token(name, "tests")[0]
+    operators.set_disabled("dora")
+    settings = WebSettings(secret_key=SECRET, webhooks=hooks or WebhookSettings())
+    webhooks = WebhookService(services.store, settings.webhooks)
+    app = create_app(services, settings, webhooks=webhooks, operators=operators)
+    client = TestClient(app, base_url="http://testserver")
+    return Desk(app, services, operators, client, tokens), services
+
+
+@pytest.fixture
+def desk(db_url: str) -> Iterator[Desk]:
+    made, services = make_desk(db_url)
+    with made.client:
+        yield made
+    services.close()
+
+
+def login(desk: Desk, name: str, password: str = PASSWORD) -> TestClient:
+    """A browser of its own (cookies) logged in as ``name``."""
+    client = TestClient(desk.app, base_url="http://testserver")
+    page = client.get("/login")
+    response = client.post("/login", data={"name": name, "password": password, "csrf": csrf_of(page.text),
+                                           "next": "/"}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    return client
+
+
+def csrf_of(html: str) -> str:
+    import re
+
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, "no CSRF field in the page"
+    return found.group(1)

@@ -1,0 +1,159 @@
+"""Authentication and role checks for every route: API tokens, desk sessions, CSRF, expiry."""
+
+from __future__ import annotations
+
+import re
+
+import itsdangerous
+import pytest
+from fastapi.routing import APIRoute
+
+from tests.web.conftest import TO_L2, Desk, csrf_of, login
+
+
+def api_routes(desk: Desk) -> list[tuple[str, str]]:
+    routes = []
+    for route in desk.app.routes:
+        if isinstance(route, APIRoute) and route.path.startswith("/api/"):
+            path = re.sub(r"\{[^}]+\}", "1", route.path).replace("/queues/1", "/queues/open")
+            routes.extend((method, path) for method in sorted(route.methods))
+    return routes
+
+
+def desk_routes(desk: Desk) -> list[tuple[str, str]]:
+    routes = []
+    for route in desk.app.routes:
+        if isinstance(route, APIRoute) and not route.path.startswith(("/api/", "/login", "/healthz")):
+            path = re.sub(r"\{[^}]+\}", "1", route.path).replace("/queue/1", "/queue/open")
+            routes.extend((method, path) for method in sorted(route.methods))
+    return routes
+
+
+def test_every_api_route_refuses_a_request_without_a_token(desk: Desk) -> None:
+    routes = api_routes(desk)
+    assert len(routes) >= 15
+    for method, path in routes:
+        response = desk.client.request(method, path, json={})
+        assert response.status_code == 401, (method, path, response.text)
+
+
+@pytest.mark.parametrize("token", ["ct_not-a-real-token", "Bearer-less", ""])
+def test_every_api_route_refuses_a_wrong_token(desk: Desk, token: str) -> None:
+    for method, path in api_routes(desk):
+        response = desk.client.request(method, path, json={}, headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 401, (method, path)
+
+
+def test_a_disabled_operators_token_stops_working(desk: Desk) -> None:
+    for method, path in api_routes(desk):
+        assert desk.api(method, path, "dora", json={}).status_code == 401, (method, path)
+    assert desk.api("GET", "/me", "ana").status_code == 200
+    desk.operators.set_disabled("ana")
+    assert desk.api("GET", "/me", "ana").status_code == 401
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("GET", "/operators"), ("GET", "/webhooks/deliveries"), ("POST", "/webhooks/deliveries/1/retry")])
+def test_admin_api_routes_are_for_admins_only(desk: Desk, method: str, path: str) -> None:
+    for who in ("ana", "ben", "cy"):
+        assert desk.api(method, path, who).status_code == 403, who
+    assert desk.api(method, path, "admin").status_code in (200, 404)
+
+
+@pytest.mark.parametrize(("action", "body"), [
+    ("answer", {"outcome": "no-conflict"}),
+    ("escalate", {"request": "suspected-client-bug"}),
+    ("close", {"resolution": "remote-party-conflict"}),
+    ("override", {"node": "l1.other_party_registered", "outcome": "no", "reason": "looked again"}),
+])
+def test_changing_an_incident_needs_its_level_or_admin(desk: Desk, action: str, body: dict[str, str]) -> None:
+    incident = desk.open()
+    desk.walk(incident["id"], *TO_L2)
+    for who in ("ana", "cy"):
+        response = desk.api("POST", f"/incidents/{incident['id']}/{action}", who, json=body)
+        assert response.status_code == 403, (who, response.text)
+    assert desk.api("POST", f"/incidents/{incident['id']}/{action}", "admin", json=body).status_code == 200
+
+
+def test_notes_and_reading_are_open_to_every_level(desk: Desk) -> None:
+    incident = desk.open()
+    for who in ("ana", "ben", "cy", "admin"):
+        assert desk.api("GET", f"/incidents/{incident['id']}", who).status_code == 200
+        assert desk.api("POST", f"/incidents/{incident['id']}/notes", who, json={"text": who}).status_code == 200
+
+
+def test_every_desk_page_sends_a_visitor_without_a_session_to_the_login(desk: Desk) -> None:
+    routes = desk_routes(desk)
+    assert len(routes) >= 12
+    for method, path in routes:
+        response = desk.client.request(method, path, follow_redirects=False)
+        if method == "GET":
+            assert response.status_code == 303, (method, path)
+            assert response.headers["location"].startswith("/login?next=")
+        else:  # a form post without session also lacks the CSRF token: refused before anything else
+            assert response.status_code in (303, 403), (method, path)
+
+
+def test_every_desk_form_refuses_a_post_without_the_csrf_token(desk: Desk) -> None:
+    browser = login(desk, "admin")
+    for method, path in desk_routes(desk):
+        if method == "POST":
+            response = browser.post(path, data={"csrf": "forged"}, follow_redirects=False)
+            assert response.status_code == 403, path
+            assert "reload the page" in response.text
+
+
+def test_the_login_refuses_a_wrong_password_and_a_disabled_operator(desk: Desk) -> None:
+    for name, password in (("ana", "wrong password"), ("nobody", "wrong password"), ("dora", None)):
+        page = desk.client.get("/login")
+        response = desk.client.post("/login", data={"name": name, "password": password or "correct horse battery",
+                                                    "csrf": csrf_of(page.text)}, follow_redirects=False)
+        assert response.status_code == 401
+        assert "ct_session" not in response.headers.get("set-cookie", "")
+
+
+def test_the_admin_page_is_for_admins(desk: Desk) -> None:
+    assert login(desk, "ana").get("/admin").status_code == 403
+    assert login(desk, "admin").get("/admin").status_code == 200
+
+
+def test_a_session_expires(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = itsdangerous.TimestampSigner.get_timestamp
+    # Sign the session cookie nine hours ago: the default session lasts eight.
+    monkeypatch.setattr(itsdangerous.TimestampSigner, "get_timestamp", lambda self: real(self) - 9 * 3600)
+    browser = login(desk, "ana")
+    monkeypatch.setattr(itsdangerous.TimestampSigner, "get_timestamp", real)
+    response = browser.get("/queue/open", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
+def test_disabling_an_operator_ends_their_sessions(desk: Desk) -> None:
+    browser = login(desk, "ana")
+    assert browser.get("/queue/open", follow_redirects=False).status_code == 200
+    desk.operators.set_disabled("ana")
+    assert browser.get("/queue/open", follow_redirects=False).status_code == 303
+
+
+def test_logout_ends_the_session(desk: Desk) -> None:
+    browser = login(desk, "ana")
+    page = browser.get("/queue/open")
+    browser.post("/logout", data={"csrf": csrf_of(page.text)}, follow_redirects=False)
+    assert browser.get("/queue/open", follow_redirects=False).status_code == 303
+
+
+def test_the_login_never_redirects_to_another_site(desk: Desk) -> None:
+    page = desk.client.get("/login")
+    response = desk.client.post("/login", data={"name": "ana", "password": "correct horse battery",
+                                                "csrf": csrf_of(page.text), "next": "//evil.example/"},
+                                follow_redirects=False)
+    assert response.headers["location"] == "/"
+
+
+def test_tokens_and_passwords_are_stored_only_as_hashes(desk: Desk) -> None:
+    from sqlalchemy import text
+
+    with desk.services.store.read() as session:
+        stored = " ".join(str(v) for row in session.execute(text("SELECT * FROM api_tokens")) for v in row)
+        stored += " ".join(str(v) for row in session.execute(text("SELECT * FROM operators")) for v in row)
+    assert desk.tokens["ana"] not in stored and desk.tokens["ana"][10:30] not in stored
+    assert "correct horse battery" not in stored
