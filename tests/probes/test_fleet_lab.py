@@ -47,8 +47,11 @@ def test_one_query_finds_every_duplicated_number(lab_factory):
 def test_an_options_sweep_counts_answers_by_code(kamailio_lab):
     server = asyncio.run(options_sweep("127.0.0.1", kamailio_lab.sip_port, count=500, window=50))
     assert server.answered == 500 and server.codes == {200: 500} and server.lost == 0
-    targets = asyncio.run(options_sweep("127.0.0.1", kamailio_lab.sip_port,
-                                        targets=["sip:nobody@lab.test", "sip:carol@lab.test"], window=2))
+    targets = asyncio.run(
+        options_sweep(
+            "127.0.0.1", kamailio_lab.sip_port, targets=["sip:nobody@lab.test", "sip:carol@lab.test"], window=2
+        )
+    )
     assert targets.by_target == {"sip:nobody@lab.test": 404, "sip:carol@lab.test": 480}
 
 
@@ -60,3 +63,11 @@ def test_a_sweep_of_a_frozen_server_reports_losses_instead_of_hanging(lab_factor
     finally:
         lab.thaw()
     assert r.lost == 20 and r.answered == 0
+
+
+def test_the_brief_dump_names_the_registered_accounts(lab_factory):
+    from calltriage.probes.registrar import registered_aors
+
+    lab = lab_factory()
+    assert register(lab, "carol", "udp").ok
+    assert with_kit(settings_for(lab), registered_aors) == {"carol"}

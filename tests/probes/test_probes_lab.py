@@ -406,7 +406,28 @@ def test_a_frozen_server_gives_verdicts_not_hangs(lab_factory, make_ctx, runner)
     finally:
         lab.thaw()
     assert services.status is FAIL and services.outcome == "fault"
-    assert services.evidence["control"]["status"] == "fail" and "did not answer" in services.evidence["control"]["detail"]
+    assert (
+        services.evidence["control"]["status"] == "fail" and "did not answer" in services.evidence["control"]["detail"]
+    )
     # The registrar cannot be asked: the node falls back to a question for the operator.
     assert registration.status is ERROR and registration.outcome is None
     assert "could not check" in registration.summary
+
+
+def test_the_runner_reuses_one_tls_connection_per_service_account(lab_factory, make_ctx):
+    lab = lab_factory()
+    s = settings_for(lab)
+    with ProbeRunner() as fresh:
+        for _ in range(3):
+            assert fresh.run("services.server", make_ctx(s)).status is OK
+            assert fresh.run("sip.callee_liveness", make_ctx(s, callee="svc-b")).status in (OK, FAIL)
+        open_now = lab.rpc("tls.info")["opened_connections"]
+    assert open_now == 2  # svc-a's and svc-b's connections, kept for the next probe
+
+
+def test_an_app_failing_to_register_is_connecting_not_just_disconnected(lab_factory, make_ctx, runner):
+    lab = lab_factory()
+    register(lab, "alice", "tls", password="typo")
+    r = run(runner, "registrar.registration", make_ctx(settings_for(lab)), account="caller")
+    assert r.status is FAIL and r.outcome == "connecting"
+    assert "401" in r.summary

@@ -73,7 +73,8 @@ def planted_log() -> bytes:
     """The lab's wrong-password PJSIP log (real digest responses) plus config dumps with secrets."""
     text = (CLIENTLOG_DATA / "pjsip_wrong_password.log").read_text(encoding="utf-8")
     extra = (
-        "18:06:40.529   pjsua_app.c  Args: --id sip:alice@lab.test --username alice --password Planted-Pa55word!\n"
+        "18:06:40.529   pjsua_app.c  Args: --id sip:alice@lab.test --username alice "
+        "--password Planted-Pa55word!\n"
         '18:06:40.529   app_prefs.c  settings {"sipPassword": "Planted-JSON-Secret", '
         '"obfuscationKey": "Planted-Obf-Key-123"}\n'
         "18:06:40.529   pjsua_acc.c  Contact <sip:alice:Planted-Uri-Pw@lab.test> from 198.51.100.23\n"

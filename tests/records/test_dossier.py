@@ -9,7 +9,7 @@ import pytest
 
 from calltriage.domain.model import ProbeResult, ProbeStatus
 from calltriage.errors import InvalidAnswer, NotFound
-from calltriage.services.attachments import attach_log, list_attachments
+from calltriage.services.attachments import analyze_attachments, attach_log, list_attachments
 from calltriage.services.context import App
 from calltriage.services.dossier import FORMATS, build_dossier, dossier_text, render_dossier
 from calltriage.services.incidents import Actor
@@ -36,7 +36,8 @@ def escalated(db_url: str) -> Iterator[tuple[App, int]]:
     app = make_app(db_url)
     incident = open_incident(app, "alice", "+15550002",
                              summary="alice can't reach bob on +15550002 from 203.0.113.5")
-    version = ProbeResult("client.version", ProbeStatus.OK, "client 'PrivateGSM 3.1.0' meets the minimum 3.0.0",
+    version = ProbeResult("client.version", ProbeStatus.OK,
+                          "client 'PrivateGSM 3.1.0' meets the minimum 3.0.0",
                           {"account": "alice", "user_agents": ["PrivateGSM 3.1.0"], "minimum": "3.0.0"})
     app.incidents.record_probe(incident, "intake.operational_requirements", version, actor=ANA)
     app.incidents.answer(incident, "none", actor=ANA)
@@ -47,7 +48,8 @@ def escalated(db_url: str) -> Iterator[tuple[App, int]]:
     app.incidents.override(incident, "l1.test_call", "succeeded", actor=ADMIN,
                            reason="alice retried and the test call went through")
     app.incidents.answer(incident, "no", actor=ANA)
-    callee = ProbeResult("sip.callee_liveness", ProbeStatus.OK, "bob (+15550002) answers OPTIONS at 198.51.100.7",
+    callee = ProbeResult("sip.callee_liveness", ProbeStatus.OK,
+                         "bob (+15550002) answers OPTIONS at 198.51.100.7",
                          {"account": "bob", "typed": "+15550002", "contact": "sip:bob@198.51.100.7:5060;ob",
                           "rtt_ms": 12.5}, 0.2, outcome="yes")
     app.incidents.record_probe(incident, "l1.other_party_registered", callee, actor=ANA)
@@ -65,12 +67,14 @@ def test_the_dossier_has_the_path_every_step_with_probe_evidence_and_the_log_fin
     d = build_dossier(app, incident)
     assert d["incident"]["level"] == 3 and d["incident"]["current"] == "l3.client_bug"
     assert d["parties"] == {"caller": "alice", "callee": "+15550002"}
-    assert [p["node"] for p in d["path"]][-3:] == ["l2.client_logs", "escalate.suspected_client_bug", "l3.client_bug"]
+    assert [p["node"] for p in d["path"]][-3:] == ["l2.client_logs", "escalate.suspected_client_bug",
+                                                   "l3.client_bug"]
     probed = [s for s in d["steps"] if s["decided_by"] == "probe"]
     assert [s["node"] for s in probed] == ["intake.operational_requirements", "l1.connection_status",
                                            "l1.other_party_registered"]
     assert probed[1]["result"]["evidence"]["contacts"][0]["source"] == "tls:192.0.2.10:5061"
-    assert d["overrides"] == [{"seq": d["overrides"][0]["seq"], "at": d["overrides"][0]["at"], "actor": "root",
+    first = d["overrides"][0]
+    assert d["overrides"] == [{"seq": first["seq"], "at": first["at"], "actor": "root",
                                "node": "l1.test_call", "previous": "failed", "outcome": "succeeded",
                                "reason": "alice retried and the test call went through"}]
     assert [(e["from_level"], e["to_level"], e["request"]) for e in d["escalations"]] == [
@@ -84,9 +88,13 @@ def test_the_dossier_has_the_path_every_step_with_probe_evidence_and_the_log_fin
 def test_markdown_and_html_show_the_same_sections(escalated: tuple[App, int], fmt: str) -> None:
     app, incident = escalated
     text = dossier_text(app, incident, fmt)
+    log = analyze_attachments(app.store, incident)
+    assert log is not None
+    top = log["analysis"]["findings"][0]
+    line_tail = top["evidence"][0]["text"].split("  ")[-1].strip()  # HTML escapes nothing in it
     for needle in ("l1.connection_status", "registrar.registration", "tls:192.0.2.10:5061",
-                   "alice retried and the test call went through", "remote-party-check", "suspected-client-bug",
-                   "alice-app.log", "Credentials rejected", "Authorization failed for alice@lab.test",
+                   "alice retried and the test call went through", "remote-party-check",
+                   "suspected-client-bug", "alice-app.log", top["title"], line_tail,
                    "bob has one device"):
         assert needle in text, needle
 
@@ -107,7 +115,8 @@ def test_text_from_operators_cannot_inject_markup(escalated: tuple[App, int]) ->
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_a_pseudonymised_dossier_names_no_user_number_or_address(escalated: tuple[App, int], fmt: str) -> None:
+def test_a_pseudonymised_dossier_names_no_user_number_or_address(escalated: tuple[App, int],
+                                                                 fmt: str) -> None:
     app, incident = escalated
     text = dossier_text(app, incident, fmt, pseudonymise=True).lower()
     for ident in IDENTIFIERS:

@@ -14,7 +14,8 @@ def _apply(doc: object, *parties: str) -> object:
 
 
 def test_parties_get_the_first_tokens_and_keep_them_everywhere() -> None:
-    out = _apply(["alice calls +15550002", "sip:alice@lab.test", "0015550002 and 15550002"], "alice", "+15550002")
+    texts = ["alice calls +15550002", "sip:alice@lab.test", "0015550002 and 15550002"]
+    out = _apply(texts, "alice", "+15550002")
     assert out == ["user-1 calls +XX-0001", "sip:user-1@lab.test", "+XX-0001 and +XX-0001"]
 
 

@@ -21,7 +21,8 @@ from tests.records.cast import (
 )
 
 
-def _walk_timed(app: App, clock: Clock, incident_id: int, outcomes: list[str], start: float, step: float) -> float:
+def _walk_timed(app: App, clock: Clock, incident_id: int, outcomes: list[str], start: float,
+                step: float) -> float:
     for n, outcome in enumerate(outcomes, 1):
         clock.at(start + n * step)
         app.incidents.answer(incident_id, outcome, actor=ANA)
@@ -72,21 +73,25 @@ def test_categories_include_handoffs_and_confirm_the_seeds_half_and_half_split(f
     cats = {c["category"]: c for c in report["categories"]}
     assert cats["misconfiguration"] == {"category": "misconfiguration", "count": 2, "share": 0.5, "closed": 2,
                                               "handed_off": 0}
-    assert cats["connection"] == {"category": "connection", "count": 2, "share": 0.5, "closed": 1, "handed_off": 1}
+    assert cats["connection"] == {"category": "connection", "count": 2, "share": 0.5, "closed": 1,
+                                  "handed_off": 1}
     assert cats["server"]["count"] == 0 and cats["server"]["share"] == 0.0
     split = report["seed_split"]
-    assert (split["misconfiguration_share"], split["connection_share"], split["difference"]) == (0.5, 0.5, 0.0)
+    shares = (split["misconfiguration_share"], split["connection_share"], split["difference"])
+    assert shares == (0.5, 0.5, 0.0)
     assert split["balance"] == 0.5 and split["within_tolerance"] is True
 
 
 def test_the_seed_check_fails_when_connection_issues_dominate(db_url: str) -> None:
     app = make_app(db_url)
-    for walk_to in (TO_CLIENT_MISCONFIGURATION, TO_TEMPORARY_NETWORK, TO_TEMPORARY_NETWORK, TO_CONNECTION_HANDOFF):
+    walks = (TO_CLIENT_MISCONFIGURATION, TO_TEMPORARY_NETWORK, TO_TEMPORARY_NETWORK, TO_CONNECTION_HANDOFF)
+    for walk_to in walks:
         incident = open_incident(app)
         for outcome in walk_to:
             app.incidents.answer(incident, outcome, actor=ANA)
     split = summary(app.store, tolerance=0.2)["seed_split"]
-    assert (split["misconfiguration_share"], split["connection_share"], split["difference"]) == (0.25, 0.75, 0.5)
+    shares = (split["misconfiguration_share"], split["connection_share"], split["difference"])
+    assert shares == (0.25, 0.75, 0.5)
     assert split["within_tolerance"] is False and split["tolerance"] == 0.2
     app.close()
 
@@ -95,7 +100,8 @@ def test_escalations_are_counted_per_level_with_their_requests(four: App) -> Non
     esc = summary(four.store)["escalations"]
     assert (esc["total"], esc["incidents"], esc["share_of_incidents"]) == (1, 1, 0.25)
     assert esc["by_level"] == [{"to_level": 2, "count": 1, "from_levels": {"1": 1},
-                                "requests": {"remote-party-check": 1}, "incidents": 1, "share_of_incidents": 0.25}]
+                                "requests": {"remote-party-check": 1}, "incidents": 1,
+                                "share_of_incidents": 0.25}]
 
 
 def test_median_time_per_level_comes_from_event_timestamps(four: App) -> None:
@@ -129,7 +135,8 @@ def test_probe_verdicts_undecided_probes_and_overrides_are_told_apart(db_url: st
     version = ProbeResult("client.version", ProbeStatus.OK, "client 3.1.0 meets 3.0.0", {"version": "3.1.0"})
     app.incidents.record_probe(incident, "intake.operational_requirements", version, actor=ANA)
     app.incidents.answer(incident, "none", actor=ANA)
-    broken = ProbeResult("registrar.registration", ProbeStatus.ERROR, "the control interface is not configured")
+    broken = ProbeResult("registrar.registration", ProbeStatus.ERROR,
+                         "the control interface is not configured")
     app.incidents.record_probe(incident, "l1.connection_status", broken, actor=ANA)
     for outcome in ("connected", "ok", "failed", "wrong"):
         app.incidents.answer(incident, outcome, actor=ANA)
@@ -146,7 +153,8 @@ def test_probe_verdicts_undecided_probes_and_overrides_are_told_apart(db_url: st
     assert nodes["l1.client_config"]["overrides"] == {"correct": 1}
     assert nodes["l1.client_config"]["outcomes"] == {"wrong": 1}
     assert report["incidents"]["open_by_level"] == {"2": 1}
-    assert report["time_per_level"][-1] == {"level": 2, "median_seconds": None, "intervals": 0, "in_progress": 1}
+    assert report["time_per_level"][-1] == {"level": 2, "median_seconds": None, "intervals": 0,
+                                            "in_progress": 1}
     assert report["escalations"]["by_level"][0]["requests"] == {"server-status-check": 1}
     app.close()
 
@@ -159,7 +167,8 @@ def test_since_until_and_playbook_choose_the_incidents(db_url: str) -> None:
     open_incident(app)  # 2026-03-05
     assert summary(app.store, since="2026-03-03")["incidents"]["total"] == 1
     assert summary(app.store, until="2026-03-02")["incidents"]["total"] == 1  # the until day is included
-    assert summary(app.store, since="2026-03-02T09:00:00Z", until="2026-03-05T08:59")["incidents"]["total"] == 1
+    window = summary(app.store, since="2026-03-02T09:00:00Z", until="2026-03-05T08:59")
+    assert window["incidents"]["total"] == 1
     assert summary(app.store, playbook="user-cant-call-professional")["incidents"]["total"] == 2
     assert summary(app.store, playbook="connection-issues")["incidents"]["total"] == 0
     app.close()
@@ -194,8 +203,8 @@ def test_a_date_that_is_not_a_date_is_refused_with_the_format_to_use(db_url: str
 
 def test_the_text_report_prints_every_table(four: App) -> None:
     text = render_text(summary(four.store))
-    for heading in ("STATUS", "RESOLUTION", "CATEGORY", "Seed check", "TO LEVEL", "MEDIAN", "NODE", "REPORTER",
-                    "CALLER"):
+    for heading in ("STATUS", "RESOLUTION", "CATEGORY", "Seed check", "TO LEVEL", "MEDIAN", "NODE",
+                    "REPORTER", "CALLER"):
         assert heading in text
     assert "about equal: yes" in text
     assert "6.5 min" in text and "30.0 min" in text

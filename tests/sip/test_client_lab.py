@@ -204,10 +204,28 @@ def test_the_client_answers_a_call_from_a_sipp_caller(kamailio_lab, tmp_path):
             assert (await callee.register(timeout=2)).ok
             try:
                 proc = await asyncio.create_subprocess_exec(
-                    sipp, f"127.0.0.1:{kamailio_lab.sip_port}", "-sf", str(scenario), "-inf", str(csv),
-                    "-key", "domain", "lab.test", "-i", "127.0.0.1", "-p", "0", "-m", "1",
-                    "-timeout", "10s", "-timeout_error", "-nostdin",
-                    stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL, cwd=tmp_path,
+                    sipp,
+                    f"127.0.0.1:{kamailio_lab.sip_port}",
+                    "-sf",
+                    str(scenario),
+                    "-inf",
+                    str(csv),
+                    "-key",
+                    "domain",
+                    "lab.test",
+                    "-i",
+                    "127.0.0.1",
+                    "-p",
+                    "0",
+                    "-m",
+                    "1",
+                    "-timeout",
+                    "10s",
+                    "-timeout_error",
+                    "-nostdin",
+                    stdout=asyncio.subprocess.DEVNULL,
+                    stderr=asyncio.subprocess.DEVNULL,
+                    cwd=tmp_path,
                 )
                 rc = await asyncio.wait_for(proc.wait(), 20)
             finally:

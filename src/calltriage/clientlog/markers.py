@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from calltriage.clientlog.model import Event
 
@@ -47,14 +48,14 @@ def _r(kind: str, detail: str, pattern: str, example: str) -> Rule:
 
 RULES: tuple[Rule, ...] = (
     # --- crashes: checked first, a crash line may also mention a TLS or socket error
+    _r("crash", "assertion", r"[Aa]ssertion\b.*\bfailed|assertion failed",
+       "F libc    : call.cpp:88: onCallState: assertion \"ci.id >= 0\" failed (SIGABRT)"),
     _r("crash", "fatal-signal", r"[Ff]atal signal \d+|\bsignal (?:4|6|7|8|11)\b|SIG(?:SEGV|ABRT|BUS|ILL|FPE)\b",
        "F libc    : Fatal signal 11 (SIGSEGV), code 1 (SEGV_MAPERR), fault addr 0x0 in tid 4242 (pjsip)"),
     _r("crash", "uncaught-exception",
        r"FATAL EXCEPTION|AndroidRuntime\b.*(?:Exception|Error)\b|[Tt]erminating app due to uncaught exception"
        r"|[Uu]ncaught exception|[Uu]nhandled exception|terminating with uncaught exception",
        "E AndroidRuntime: java.lang.NullPointerException: Attempt to invoke virtual method 'int Call.getId()'"),
-    _r("crash", "assertion", r"[Aa]ssertion\b.*\bfailed|assertion failed",
-       "F libc    : call.cpp:88: onCallState: assertion \"ci.id >= 0\" failed (SIGABRT)"),
     _r("exception", "exception-trace", r"(?:^|[\s:(])(?:[a-z]\w*\.)+[A-Z]\w*(?:Exception|Error)\b|\bexception\b",
        "W SipService: java.net.SocketTimeoutException: failed to connect to voip.example.com"),
     # --- TLS
@@ -97,8 +98,18 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+# What changes from one occurrence of a log line to the next (time stamp, object addresses,
+# IP:port, CSeq): removed before classifying, so repeated lines hit the cache.
+_VOLATILE = re.compile(r"^[\d\s:./-]+|0x[0-9a-fA-F]+|\b\d+\.\d+\.\d+\.\d+(?::\d+)?|cseq=\d+")
+
+
 def classify(line: str) -> tuple[str, str] | None:
     """(kind, detail) of a line, or None when no rule matches."""
+    return _classify(_VOLATILE.sub("#", line))
+
+
+@lru_cache(maxsize=4096)
+def _classify(line: str) -> tuple[str, str] | None:
     for rule in RULES:
         m = rule.pattern.search(line)
         if m:
@@ -124,21 +135,31 @@ def scan_events(text: str) -> list[Event]:
             end = find("\n", pos)
             lines.append((start, n if end < 0 else end))
     lines.sort()
-    return _one_per_trace(list(_classified(text, lines)))
+    return _one_per_trace(text, list(_classified(text, lines)))
 
 
-# A crash or exception prints a trace of many lines; they are one event.
-TRACE_GAP = 4096
+# A crash or an exception prints a trace of many lines; lines of one trace are one event. Two
+# anchored lines belong to one trace when every line between them is a trace line.
+_TRACE_LINE = re.compile(
+    r"\tat |\s+at [\w$.<>]+\(|Caused by:|\.\.\. \d+ more|#\d+ +pc |\*\*\* \*\*\*|Process: |backtrace:|^\s*$"
+)
+_MAX_TRACE_GAP_LINES = 80
 
 
-def _one_per_trace(events: list[Event]) -> list[Event]:
+def _same_trace(text: str, prev: Event, e: Event) -> bool:
+    gap = text[prev.offset + len(prev.line) + 1 : e.offset]
+    lines = gap.split("\n")[:-1] if gap else []
+    return len(lines) <= _MAX_TRACE_GAP_LINES and all(_TRACE_LINE.search(line) for line in lines)
+
+
+def _one_per_trace(text: str, events: list[Event]) -> list[Event]:
     out: list[Event] = []
-    last: dict[str, int] = {}
+    last: dict[str, Event] = {}
     for e in events:
         if e.kind in ("crash", "exception"):
             prev = last.get(e.kind)
-            last[e.kind] = e.offset
-            if prev is not None and e.offset - prev <= TRACE_GAP:
+            last[e.kind] = e
+            if prev is not None and _same_trace(text, prev, e):
                 continue
         out.append(e)
     return out

@@ -21,7 +21,8 @@ from calltriage.errors import ConfigError
 # Outcome hints a signature can support (the playbook's outcomes/resolutions they point to).
 SUPPORTS = ("client-misconfiguration", "server-fault", "remote-party", "client-bug", "connection")
 EVENT_KINDS = tuple(sorted({r.kind for r in RULES}))
-EVENT_DETAILS = tuple(sorted({r.detail for r in RULES if r.detail != "status"}))
+# "status" rules report "status-NNN" (a SIP code in the line) or "error" (none).
+EVENT_DETAILS = tuple(sorted({r.detail for r in RULES if r.detail != "status"} | {"error"}))
 _STATUS_DETAIL = re.compile(r"status-\d{3}$")
 _ID = re.compile(r"[a-z][a-z0-9-]*$")
 _SIG_KEYS = {"id", "title", "cause", "supports", "weight", "advice", "when"}
@@ -91,7 +92,8 @@ def _condition(raw: Any, where: str, sig_id: str) -> Condition:
     if "fact" in raw:
         name, source = str(raw["fact"]), "fact"
         if name not in TRANSACTION_FACTS:
-            raise _fail(where, line, f"signature {sig_id!r}: unknown fact {name!r} (known: {', '.join(TRANSACTION_FACTS)})")
+            known = ", ".join(TRANSACTION_FACTS)
+            raise _fail(where, line, f"signature {sig_id!r}: unknown fact {name!r} (known: {known})")
         if details:
             raise _fail(where, line, f"signature {sig_id!r}: 'detail' only applies to events")
     else:
@@ -121,7 +123,8 @@ def _signature(raw: Any, where: str, seen: set[str]) -> Signature:
     unknown = set(raw) - _SIG_KEYS
     missing = {"title", "cause", "supports", "weight", "when"} - set(raw)
     if unknown or missing:
-        raise _fail(where, line, f"signature {sig_id!r}: unknown keys {sorted(unknown)}, missing keys {sorted(missing)}")
+        raise _fail(where, line,
+                    f"signature {sig_id!r}: unknown keys {sorted(unknown)}, missing keys {sorted(missing)}")
     if raw["supports"] not in SUPPORTS:
         raise _fail(where, _line(raw, "supports"),
                     f"signature {sig_id!r}: supports {raw['supports']!r} is not one of {', '.join(SUPPORTS)}")
@@ -129,7 +132,9 @@ def _signature(raw: Any, where: str, seen: set[str]) -> Signature:
     if not isinstance(weight, int | float) or not 0 < float(weight) <= 1:
         raise _fail(where, _line(raw, "weight"), f"signature {sig_id!r}: weight must be a number in (0, 1]")
     when = raw["when"]
-    if not isinstance(when, dict) or not set(when) <= {"all", "any", "none"} or not (when.get("all") or when.get("any")):
+    if not isinstance(when, dict) or not set(when) <= {"all", "any", "none"} or not (
+        when.get("all") or when.get("any")
+    ):
         raise _fail(where, _line(raw, "when"),
                     f"signature {sig_id!r}: 'when' needs 'all' and/or 'any' lists (and optionally 'none')")
     groups = {k: tuple(_condition(c, where, sig_id) for c in (when.get(k) or ())) for k in ("all", "any", "none")}

@@ -28,7 +28,7 @@ from calltriage.probes.kit import ProbeKit
 from calltriage.probes.registrar import Registration, lookup
 
 NO_DB = "the server's accounts DB (accounts_db_url) is not configured"
-RECENT = 3600.0  # without ctx.since, REGISTER outcomes of the last hour count
+RECENT = 3600.0  # REGISTER outcomes of at least the last hour count
 
 # acc.auth_result values written by the lab's Kamailio config (docs/lab.md) and what they mean
 # for the app's settings.
@@ -96,7 +96,9 @@ class ClientConfigProbe(BaseProbe):
         ev["provisioning"] = prov
         if prov is not None and int(prov.get("disabled") or 0):
             reasons.append("the account is disabled on the server")
-        since = int(since_epoch(ctx, time.time() - RECENT))
+        # At least the last hour: an app with a wrong password may have failed long before the
+        # operator's request; the latest outcome decides, so a later success clears it.
+        since = int(min(since_epoch(ctx, time.time()), time.time() - RECENT))
         rows = await db.fetch(
             "SELECT time_epoch, sip_code, sip_reason, auth_result, proto, user_agent, auth_user FROM acc"
             " WHERE method = 'REGISTER' AND (src_user = :u OR auth_user = :u) AND time_epoch >= :s"

@@ -15,7 +15,7 @@ from typing import Any
 from calltriage.probes.accounts import DbUnavailable
 from calltriage.probes.jsonrpc import RpcFault, RpcUnavailable
 from calltriage.probes.kit import ProbeKit
-from calltriage.sip import SipTransportError, UserAgent
+from calltriage.sip import Credentials, SipTransportError, UserAgent
 
 METRIC_WARN = 85.0  # percent
 METRIC_FAIL = 95.0
@@ -78,6 +78,19 @@ async def test_call(kit: ProbeKit, timeout: float) -> Part:
         return Part("test_call", "fail", "service accounts 'a' and 'b' (with passwords) are needed for the test call")
     loop = asyncio.get_running_loop()
     end = loop.time() + timeout
+    try:
+        async with asyncio.timeout(timeout):
+            await kit.test_call_lock.acquire()
+    except TimeoutError:
+        return Part("test_call", "fail", "another test call against this server did not finish in time")
+    try:
+        return await _test_call(kit, a, b, end)
+    finally:
+        kit.test_call_lock.release()
+
+
+async def _test_call(kit: ProbeKit, a: Credentials, b: Credentials, end: float) -> Part:
+    loop = asyncio.get_running_loop()
     callee: UserAgent = kit.agent("b")
     caller: UserAgent = kit.agent("a")
     await kit.limiter.acquire()

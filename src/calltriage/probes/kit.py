@@ -48,6 +48,8 @@ class ProbeKit:
     def __init__(self, settings: ServerSettings) -> None:
         self.settings = settings
         self.handshake_lock = asyncio.Lock()
+        # One test call at a time per server: two would share service account b's registration.
+        self.test_call_lock = asyncio.Lock()
         self.limiter = RateLimiter(settings.probes.rate)
         self.semaphore = asyncio.Semaphore(settings.probes.max_concurrency)
         self._ssl: ssl.SSLContext | None = None

@@ -33,6 +33,7 @@ from calltriage.probes.kit import ProbeKit
 # usrloc's answers for an AOR without live contacts (Kamailio 5.6 ul.lookup, HTTP 500):
 NOT_FOUND = "AOR not found"  # never registered, or expired and purged by the usrloc timer
 NO_CONTACTS = "AOR has no contacts"  # expired recently, not yet purged
+TRYING_WINDOW = 120.0  # failed REGISTERs this recent mean the app is still trying
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +126,18 @@ class RegistrationProbe(BaseProbe):
                 f"{who} is registered over {str(c['transport']).upper()} from {c['source'] or c['address']}, "
                 f"client {c['user_agent'] or 'unknown'}, expires in {c['expires']} s{more}",
                 ev,
+            )
+        # An app that keeps trying and failing is "connecting", not simply "disconnected".
+        failures = await _register_failures(kit, acct.username, int(time.time() - TRYING_WINDOW))
+        if failures:
+            last = failures[-1]
+            ev["register_failures"] = failures
+            return Verdict(
+                FAIL,
+                f"{who} is not registered: the app is trying, its last REGISTER got {last['sip_code']} "
+                f"{last['sip_reason']} ({last['auth_result']})",
+                ev,
+                outcome="connecting",
             )
         if reg.state == "no-contacts":
             return Verdict(FAIL, f"{who} is not registered: the registration expired recently", ev)
@@ -267,4 +280,20 @@ async def dump_registrations(kit: ProbeKit, *, timeout: float | None = None) -> 
             info = entry.get("Info", entry)
             contacts = [_contact(c.get("Contact", {})) for c in info.get("Contacts", [])]
             out[str(info.get("AoR"))] = [c for c in contacts if _live(c)]
+    return out
+
+
+async def registered_aors(kit: ProbeKit, *, timeout: float | None = None) -> set[str]:
+    """The AORs with at least one contact, from ``ul.dump brief`` (names only, ~30x smaller
+    than the full dump: answers "is X registered", not "where" or "until when")."""
+    rpc = kit.rpc
+    if rpc is None:
+        raise ProbeUnavailable(NO_RPC)
+    result = await rpc.call("ul.dump", "brief", timeout=timeout or kit.timeout)
+    out: set[str] = set()
+    for domain in (result or {}).get("Domains", []):
+        for entry in domain.get("Domain", {}).get("AoRs", []):
+            aor = entry.get("Info", entry).get("AoR")
+            if aor:
+                out.add(str(aor))
     return out

@@ -9,24 +9,22 @@ from sqlalchemy.orm import Session
 
 from calltriage.domain.model import EventKind
 from calltriage.reports.scope import Scope, share
-from calltriage.store.models import Event, Incident
+from calltriage.store.models import Event
 
 
 def escalations(session: Session, scope: Scope, total_incidents: int) -> dict[str, Any]:
     from_level = Event.data["from_level"].as_integer()
     to_level = Event.data["to_level"].as_integer()
     request = Event.data["request"].as_string()
-    on_incident = Incident.id == Event.incident_id
-    rows = session.execute(scope.apply(
-        select(to_level, from_level, request, func.count()).join(Incident, on_incident)
-        .where(Event.kind == EventKind.ESCALATED.value).group_by(to_level, from_level, request))).all()
+    escalated = Event.kind == EventKind.ESCALATED.value
+    rows = session.execute(scope.events(
+        select(to_level, from_level, request, func.count()).where(escalated)
+        .group_by(to_level, from_level, request))).all()
     # Incidents per target level (an override can replay an escalation: count each incident once).
-    reached_rows = session.execute(scope.apply(
-        select(to_level, func.count(distinct(Event.incident_id))).join(Incident, on_incident)
-        .where(Event.kind == EventKind.ESCALATED.value).group_by(to_level))).all()
-    any_escalated = session.scalar(scope.apply(
-        select(func.count(distinct(Event.incident_id))).join(Incident, on_incident)
-        .where(Event.kind == EventKind.ESCALATED.value))) or 0
+    reached_rows = session.execute(scope.events(
+        select(to_level, func.count(distinct(Event.incident_id))).where(escalated).group_by(to_level))).all()
+    any_escalated = session.scalar(scope.events(
+        select(func.count(distinct(Event.incident_id))).where(escalated))) or 0
     reached = {int(level): int(n) for level, n in reached_rows if level is not None}
     levels: dict[int, dict[str, Any]] = {}
     for to_lvl, from_lvl, req, n in rows:

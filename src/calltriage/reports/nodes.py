@@ -31,15 +31,13 @@ def _reach(session: Session, scope: Scope, *, sqlite: bool) -> dict[str, int]:
 
 def node_stats(session: Session, scope: Scope, *, sqlite: bool) -> list[dict[str, Any]]:
     reached = _reach(session, scope, sqlite=sqlite)
-    decisions = session.execute(scope.apply(
+    decisions = session.execute(scope.events(
         select(Event.node, Event.kind, Event.outcome, func.count())
-        .join(Incident, Incident.id == Event.incident_id)
         .where(Event.kind.in_(_DECISIONS), Event.node.is_not(None))
         .group_by(Event.node, Event.kind, Event.outcome))).all()
     probe_status = Event.data[("result", "status")].as_string()
-    statuses = session.execute(scope.apply(
+    statuses = session.execute(scope.events(
         select(Event.node, probe_status, func.count())
-        .join(Incident, Incident.id == Event.incident_id)
         .where(Event.kind == EventKind.PROBED.value, Event.node.is_not(None))
         .group_by(Event.node, probe_status))).all()
 

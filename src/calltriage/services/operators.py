@@ -20,7 +20,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, false, func, select
 from sqlalchemy.exc import IntegrityError
 
 from calltriage.errors import InvalidAnswer, NotFound, Unauthorized
@@ -34,6 +34,7 @@ ROLES: dict[str, int | None] = {"L1": 1, "L2": 2, "L3": 3, "admin": None}
 QUEUES = ("open", "mine", "escalated", "closed")
 TOKEN_PREFIX = "ct_"
 MIN_PASSWORD = 8
+SIZES_TTL = 5.0  # seconds a queue badge may lag behind
 COUNT_CAP = 1000  # queue badges count up to this ("1000+"): exact counts of big queues cost a scan
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
@@ -90,6 +91,7 @@ class OperatorService:
         self.hasher = hasher or PasswordHasher()
         self._dummy_hash: str | None = None
         self._token_touched: dict[int, float] = {}
+        self._sizes: dict[tuple[str, int | None], tuple[float, dict[str, int]]] = {}
         self._lock = threading.Lock()
 
     # -- accounts ----------------------------------------------------------------------------
@@ -238,8 +240,20 @@ class OperatorService:
             return items, self._count(session, where)
 
     def queue_sizes(self, operator: OperatorInfo, *, level: int | None = None) -> dict[str, int]:
+        """Badge counts of every queue, cached a few seconds: the desk redraws them on every page."""
+        key = (operator.name, operator.level or level)
+        now = time.monotonic()
+        with self._lock:
+            cached = self._sizes.get(key)
+        if cached is not None and now - cached[0] < SIZES_TTL:
+            return cached[1]
         with self.store.read() as session:
-            return {q: self._count(session, self._queue_filter(operator, q, level)) for q in QUEUES}
+            sizes = {q: self._count(session, self._queue_filter(operator, q, level)) for q in QUEUES}
+        with self._lock:
+            if len(self._sizes) > 1000:
+                self._sizes.clear()
+            self._sizes[key] = (now, sizes)
+        return sizes
 
     def _count(self, session: Any, where: list[Any]) -> int:
         capped = select(Incident.id).where(*where).limit(COUNT_CAP + 1).subquery()
@@ -255,6 +269,8 @@ class OperatorService:
         where.insert(0, Incident.status == "open")
         if name == "mine":
             where.append(Incident.id.in_(select(Event.incident_id).where(Event.actor == operator.name)))
+        elif name == "escalated" and lvl == 1:
+            where.append(false())  # levels only go up: nothing is ever escalated to L1
         elif name == "escalated":
             # Arrived by escalation and nobody at that level has answered yet: the new arrivals.
             where.append(exists().where(and_(Event.incident_id == Incident.id, Event.kind == "escalated",

@@ -52,10 +52,17 @@ class _Proto(asyncio.DatagramProtocol):
 
 class _Sweep:
     def __init__(
-        self, uris: Sequence[str], n: int, window: int, timeout: float, retransmit: bool,
+        self,
+        uris: Sequence[str],
+        n: int,
+        window: int,
+        timeout: float,
+        retransmit: bool,
         progress: Callable[[SweepResult], None] | None,
+        track: bool = False,
     ) -> None:
         self.uris = uris
+        self.track = track
         self.n = n
         self.window = window
         self.timeout = timeout
@@ -70,10 +77,11 @@ class _Sweep:
         self.template = b""
         self.done: asyncio.Future[None] | None = None
         self.codes: list[int | None] = []
+        self.pieces: list[tuple[bytes, ...]] = []
 
     def prepare(self, local: tuple[str, int], domain: str) -> None:
         ip, port = local
-        # %d = request index, %s = R-URI; Call-ID and branch carry the index for matching.
+        # {i} = request index, {uri} = R-URI; Call-ID and branch carry the index for matching.
         self.template = (
             "OPTIONS {uri} SIP/2.0\r\n"
             f"Via: SIP/2.0/UDP {ip}:{port};branch=z9hG4bK{self.token}.{{i}};rport\r\n"
@@ -82,12 +90,15 @@ class _Sweep:
             f"Call-ID: {{i}}.{self.token}\r\n"
             "CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
         ).encode()
-        if self.uris:
+        self.pieces = [tuple(self.template.replace(b"{uri}", u.encode()).split(b"{i}")) for u in self.uris]
+        if self.track:
             self.codes = [None] * self.n
 
     def _datagram(self, i: int) -> bytes:
-        uri = self.uris[i % len(self.uris)]
-        return self.template.replace(b"{uri}", uri.encode()).replace(b"{i}", str(i).encode())
+        # Pre-split templates per URI: two joins per request instead of re-formatting.
+        parts = self.pieces[i % len(self.pieces)]
+        idx = b"%d" % i
+        return idx.join(parts)
 
     def fill(self) -> None:
         assert self.transport is not None
@@ -171,7 +182,7 @@ async def options_sweep(
     """
     uris: Sequence[str] = targets or (f"sip:{host}:{port}",)
     n = len(targets) if targets and count is None else (count or 1)
-    sweep = _Sweep(uris, n, max(1, window), timeout, retransmit, progress)
+    sweep = _Sweep(uris, n, max(1, window), timeout, retransmit, progress, track=bool(targets))
     loop = asyncio.get_running_loop()
     infos = await loop.getaddrinfo(host, port, type=socket.SOCK_DGRAM)
     family, _, _, _, addr = infos[0]

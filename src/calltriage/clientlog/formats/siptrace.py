@@ -71,9 +71,17 @@ class SipTrace(LogFormat):
         end = text.find("\n", offset)
         start_line = text[offset : end if end >= 0 else len(text)].rstrip()
         _, marker = self._marker(text, offset)
-        _, peer = self._direction(marker, 1, [])
+        _, peer = self._direction(marker, 1, self._client(text))
         tp = _TRANSPORT.search(marker)
         return MessageInfo(start_line, self._call_id(self._headers(text, offset)), tp.group(1) if tp else "", peer)
+
+    def _client(self, text: str) -> list[str]:
+        """The app's address: the sender of the first request that has an arrow marker."""
+        for ls, _, code in self._starts(text):
+            arrow = _ARROW.search(self._marker(text, ls)[1])
+            if arrow and not code:
+                return [arrow.group(1) if arrow.group(2) == "->" else arrow.group(3)]
+        return []
 
     @staticmethod
     def _headers(text: str, ls: int) -> dict[str, str]:
