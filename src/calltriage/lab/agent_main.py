@@ -12,6 +12,7 @@ Protocol: each request line {"id": N, "cmd": ..., ...} gets exactly one reply li
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import os
 import select
@@ -157,7 +158,9 @@ class Agent:
         if self.account and req.get("unregister", True) and self.account.reg_code == 200:
             self.cmd_unregister({"timeout": 2})
         self.emit({"id": req.get("id"), "ok": True})
-        # libDestroy() costs ~1 s; the log file is written line by line, nothing to flush
+        # libDestroy() costs ~1 s. PJLIB writes its log file through stdio, so flush every C stream
+        # (fflush(NULL)) before the fast exit, or the last lines of the app's log are lost.
+        ctypes.CDLL(None).fflush(None)
         os._exit(0)
 
     def serve(self) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import distinct, func, select, true
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
 from calltriage.domain.model import EventKind
@@ -24,7 +24,9 @@ def _reach(session: Session, scope: Scope, *, sqlite: bool) -> dict[str, int]:
         path = func.json_each(Incident.state, "$.path").table_valued("value")
     else:
         path = func.json_array_elements_text(Incident.state["path"]).table_valued("value")
-    stmt = (select(path.c.value, func.count(distinct(Incident.id)))
+    # count(*), not count(DISTINCT id): playbooks are acyclic, so a path holds a node once, and
+    # DISTINCT makes PostgreSQL sort every (incident, node) pair (2.2 s instead of a hash at 100k).
+    stmt = (select(path.c.value, func.count())
             .select_from(Incident).join(path, true()).group_by(path.c.value))
     return {str(node): int(n) for node, n in session.execute(scope.apply(stmt))}
 

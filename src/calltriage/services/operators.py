@@ -34,6 +34,7 @@ ROLES: dict[str, int | None] = {"L1": 1, "L2": 2, "L3": 3, "admin": None}
 QUEUES = ("open", "mine", "escalated", "closed")
 TOKEN_PREFIX = "ct_"
 MIN_PASSWORD = 8
+OPERATOR_TTL = 2.0  # seconds another process may still accept a just-disabled operator's session
 SIZES_TTL = 5.0  # seconds a queue badge may lag behind
 COUNT_CAP = 1000  # queue badges count up to this ("1000+"): exact counts of big queues cost a scan
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -92,6 +93,7 @@ class OperatorService:
         self._dummy_hash: str | None = None
         self._token_touched: dict[int, float] = {}
         self._sizes: dict[tuple[str, int | None], tuple[float, dict[str, int]]] = {}
+        self._by_id: dict[int, tuple[float, OperatorInfo | None]] = {}
         self._lock = threading.Lock()
 
     # -- accounts ----------------------------------------------------------------------------
@@ -126,9 +128,24 @@ class OperatorService:
             return _info(self._row(session, name))
 
     def by_id(self, operator_id: int) -> OperatorInfo | None:
+        """The operator behind a desk session, cached for a moment (read on every page view).
+
+        Changes made here clear the cache at once; another `serve` process sees a disabled
+        operator within ``OPERATOR_TTL`` seconds.
+        """
+        now = time.monotonic()
+        with self._lock:
+            cached = self._by_id.get(operator_id)
+        if cached is not None and now - cached[0] < OPERATOR_TTL:
+            return cached[1]
         with self.store.read() as session:
             row = session.get(Operator, operator_id)
-            return _info(row) if row is not None else None
+            info = _info(row) if row is not None else None
+        with self._lock:
+            if len(self._by_id) > 10_000:
+                self._by_id.clear()
+            self._by_id[operator_id] = (now, info)
+        return info
 
     def set_disabled(self, name: str, disabled: bool = True) -> OperatorInfo:
         with self.store.write() as session:
@@ -138,7 +155,9 @@ class OperatorService:
             if disabled:
                 for token in session.scalars(select(ApiToken).where(ApiToken.operator_id == row.id)):
                     token.revoked = True
-            return _info(row)
+            info = _info(row)
+        self._forget()
+        return info
 
     def set_password(self, name: str, password: str) -> OperatorInfo:
         _check_password(password)
@@ -146,7 +165,9 @@ class OperatorService:
             row = self._row(session, name)
             row.password_hash = self.hasher.hash(password)
             row.session_epoch += 1
-            return _info(row)
+            info = _info(row)
+        self._forget()
+        return info
 
     def authenticate(self, name: str, password: str) -> OperatorInfo:
         wrong = Unauthorized("wrong operator name or password: try again or ask an admin to reset it")
@@ -221,6 +242,10 @@ class OperatorService:
             return [{"prefix": t.prefix, "label": t.label, "created_at": iso(t.created_at),
                      "last_used_at": iso(t.last_used_at), "revoked": t.revoked}
                     for t in session.scalars(select(ApiToken).where(ApiToken.operator_id == row.id))]
+
+    def _forget(self) -> None:
+        with self._lock:
+            self._by_id.clear()
 
     def _row(self, session: Any, name: str) -> Operator:
         row = session.scalars(select(Operator).where(Operator.name == name.strip().lower())).first()
