@@ -45,7 +45,7 @@ def _pg_url(name: str) -> str:
 def pg_template() -> Iterator[str]:
     try:
         conn = _pg_admin()
-    except Exception as exc:  # noqa: BLE001 - any failure means "PostgreSQL is not here"
+    except Exception as exc:
         require(False, f"PostgreSQL at {PG_ADMIN_URL} ({exc.__class__.__name__})")
         raise
     name = f"ct_tmpl_{uuid.uuid4().hex[:10]}"

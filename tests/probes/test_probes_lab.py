@@ -431,3 +431,12 @@ def test_an_app_failing_to_register_is_connecting_not_just_disconnected(lab_fact
     r = run(runner, "registrar.registration", make_ctx(settings_for(lab)), account="caller")
     assert r.status is FAIL and r.outcome == "connecting"
     assert "401" in r.summary
+
+
+def test_a_number_routing_to_another_account_than_provisioned_is_a_conflict(lab_factory, make_ctx, runner):
+    lab = lab_factory()
+    lab.db.remove_alias("+15550003")  # carol's number ...
+    lab.add_alias("+15550003", "bob")  # ... now routes to bob
+    r = run(runner, "directory.remote_party", make_ctx(settings_for(lab), callee="+15550003"), account="callee")
+    assert r.status is FAIL
+    assert "+15550003 is provisioned for carol but routes to bob" in r.summary

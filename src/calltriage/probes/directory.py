@@ -101,7 +101,8 @@ class ClientConfigProbe(BaseProbe):
         since = int(min(since_epoch(ctx, time.time()), time.time() - RECENT))
         rows = await db.fetch(
             "SELECT time_epoch, sip_code, sip_reason, auth_result, proto, user_agent, auth_user FROM acc"
-            " WHERE method = 'REGISTER' AND (src_user = :u OR auth_user = :u) AND time_epoch >= :s"
+            # src_user (the AOR of a REGISTER) is indexed with time_epoch in acc
+            " WHERE method = 'REGISTER' AND src_user = :u AND time_epoch >= :s"
             " ORDER BY id DESC LIMIT 20",
             {"u": user, "s": since},
             timeout=kit.op_timeout(0.3),
@@ -216,6 +217,15 @@ class RemotePartyProbe(BaseProbe):
         ev: dict[str, Any] = {"account": user, "numbers": sorted(numbers), "provisioning": prov}
         if prov is not None and int(prov.get("disabled") or 0):
             conflicts.append(f"{user}'s account is disabled")
+        if looks_like_number(typed):
+            # The number the caller dialled may be provisioned for someone else than the
+            # account it routes to (a stale or mistyped dbaliases row).
+            owners = await db.fetch(
+                "SELECT username FROM provisioning WHERE number = :n ORDER BY username", {"n": typed}, timeout=t
+            )
+            others = [str(r["username"]) for r in owners if str(r["username"]) != user]
+            if others:
+                conflicts.append(f"{typed} is provisioned for {', '.join(others)} but routes to {user}")
         duplicates: list[dict[str, Any]] = []
         if numbers:
             names = ", ".join(f":n{i}" for i in range(len(numbers)))

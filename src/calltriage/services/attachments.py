@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from calltriage.domain.model import EventKind
 from calltriage.errors import NotFound
@@ -44,25 +45,25 @@ def attach_log(app_or_store: App | Store, incident_id: int, filename: str, data:
     raw: bytes = data() if callable(data) else data
     prepared = prepare_upload(filename, raw, max_bytes=max_bytes)  # raises UploadRejected, nothing stored
     meta = {**prepared.to_dict(), "format": "gzip" if prepared.compressed else "text"}
-    with store.write() as session:
-        row = Attachment(incident_id=incident_id, filename=prepared.filename, sha256=prepared.sha256,
+    stored: list[int] = []
+
+    def store_row(session: Session, incident: Incident) -> dict[str, Any]:
+        # Same transaction as the timeline event: an attachment the timeline does not mention never exists.
+        row = Attachment(incident_id=incident.id, filename=prepared.filename, sha256=prepared.sha256,
                          size=prepared.text_bytes, content=prepared.text, uploaded_by=actor.name,
                          uploaded_at=incidents.clock(), meta=meta)
         session.add(row)
         session.flush()
-        attachment_id = row.id
-    event = {"attachment_id": attachment_id, "filename": prepared.filename, "size": prepared.text_bytes,
+        stored.append(row.id)
+        return {"attachment_id": row.id}
+
+    event = {"filename": prepared.filename, "size": prepared.text_bytes,
              "sha256": prepared.sha256, "format": meta["format"], "original_bytes": prepared.original_bytes,
              "encoding": prepared.encoding, "redactions": dict(prepared.redactions)}
     hidden = sum(prepared.redactions.values())
     note = f"attached {prepared.filename} ({prepared.text_bytes} bytes, {hidden} secret(s) redacted)"
-    try:
-        incidents.add_note(incident_id, note, actor=actor, kind=EventKind.ATTACHED, data=event)
-    except BaseException:
-        # The timeline is the audit trail: an attachment it does not mention must not stay.
-        with store.write() as session:
-            session.execute(delete(Attachment).where(Attachment.id == attachment_id))
-        raise
+    incidents.add_note(incident_id, note, actor=actor, kind=EventKind.ATTACHED, data=event, within=store_row)
+    attachment_id = stored[0]
     return get_attachment(store, attachment_id, content=False)
 
 

@@ -211,11 +211,15 @@ class IncidentService:
         return self._change(incident_id, change)
 
     def add_note(self, incident_id: int, text: str, *, actor: Actor, kind: EventKind = EventKind.NOTE,
-                 data: dict[str, Any] | None = None) -> dict[str, Any]:
+                 data: dict[str, Any] | None = None,
+                 within: Callable[[Session, Incident], dict[str, Any]] | None = None) -> dict[str, Any]:
+        """Append a note-like event. ``within`` runs in the same transaction (e.g. storing an
+        attachment) and returns extra event data: both land together or neither does."""
         text = _clean(text, "note", required=kind is EventKind.NOTE)
 
         def change(session: Session, incident: Incident, spec: PlaybookSpec, run: PlaybookRun) -> None:
-            self._append(session, incident, kind, actor, node=run.current, note=text, data=data or {})
+            extra = within(session, incident) if within is not None else {}
+            self._append(session, incident, kind, actor, node=run.current, note=text, data={**(data or {}), **extra})
             self._save(session, incident, run, self.clock())
 
         return self._change(incident_id, change)

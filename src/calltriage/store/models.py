@@ -52,6 +52,7 @@ class Incident(Base):
     __table_args__ = (
         Index("ix_incidents_status_level", "status", "level", "id"),
         Index("ix_incidents_updated", "updated_at"),
+        Index("ix_incidents_opened", "opened_at"),
     )
 
 
@@ -71,7 +72,12 @@ class Event(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
-    __table_args__ = (UniqueConstraint("incident_id", "seq", name="uq_events_incident_seq"),)
+    __table_args__ = (
+        UniqueConstraint("incident_id", "seq", name="uq_events_incident_seq"),
+        # reports: outcome frequencies per node, and time per level from escalation events
+        Index("ix_events_kind_node", "kind", "node", "outcome"),
+        Index("ix_events_kind_incident", "kind", "incident_id", "seq", "at", "level"),
+    )
 
 
 class Attachment(Base):
