@@ -26,9 +26,7 @@ $(BIN)/.installed: pyproject.toml
 venv: $(BIN)/.installed
 
 run: deps venv
-	@mkdir -p $(DATA)
-	$(BIN)/calltriage --db $(DB) init
-	$(BIN)/calltriage --db $(DB) serve --demo --host $(HOST) --port $(PORT)
+	@BIN=$(BIN) DATA=$(DATA) DB=$(DB) HOST=$(HOST) PORT=$(PORT) scripts/run-desk.sh
 
 demo: venv
 	@mkdir -p $(DATA)

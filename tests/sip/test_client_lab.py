@@ -251,3 +251,22 @@ def test_a_server_without_tls_1_2_is_a_protocol_version_failure(lab_factory):
     with pytest.raises(SipTransportError) as info:
         asyncio.run(scenario())
     assert info.value.kind is FailureKind.TLS_PROTOCOL
+
+
+def test_register_and_call_to_a_frozen_server_end_at_their_deadlines(lab_factory):
+    lab = lab_factory()
+    lab.freeze()
+
+    async def scenario():
+        async with agent(lab, "svc-a", "udp") as ua:
+            call = await ua.call("svc-b", timeout=1.0)
+            with pytest.raises(SipTransportError) as info:
+                await ua.register(timeout=0.5)
+            return call, info.value
+
+    try:
+        call, err = asyncio.run(scenario())
+    finally:
+        lab.thaw()
+    assert call.timed_out and call.code is None and not call.cancelled  # nothing heard: nothing to CANCEL
+    assert err.kind is FailureKind.TIMEOUT

@@ -276,12 +276,12 @@ class IncidentService:
                              data=effect.data, level=effect.data["to_level"])
             elif effect.kind is NodeKind.CLOSE:
                 self._append(session, incident, EventKind.CLOSED, actor, node=effect.node, note=note,
-                             data=effect.data)
+                             data=effect.data, level=run.level)
             elif effect.kind is NodeKind.HANDOFF:
                 target = effect.data["playbook"]
                 continues = self.catalog.store is not None and self.catalog.exists(target)
                 self._append(session, incident, EventKind.HANDED_OFF, actor, node=effect.node, note=note,
-                             data={**effect.data, "continues": continues})
+                             data={**effect.data, "continues": continues}, level=run.level)
                 if continues:
                     target_spec = self.catalog.current(target)
                     self._pin_in(session, target_spec)

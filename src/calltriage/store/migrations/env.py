@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import calltriage.store.auth_models  # noqa: F401 - operator and webhook tables live on the same Base
 from calltriage.store.models import Base
 
 connection = context.config.attributes.get("connection")
