@@ -13,7 +13,9 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI
 from starlette.exceptions import StarletteDeprecationWarning
 
+from calltriage.config import ServerSettings
 from calltriage.services.context import App, build_app
+from calltriage.services.jobs import TriageJobs
 from calltriage.services.operators import OperatorService
 from calltriage.services.webhooks import WebhookService, WebhookSettings
 from calltriage.web.app import create_app
@@ -65,7 +67,9 @@ TO_L2 = (("ana", "met"), ("ana", "none"), ("ana", "connected"), ("ana", "ok"), (
 TO_L3 = (*TO_L2, ("ben", "no-conflict"), ("ben", "collected"))
 
 
-def make_desk(db_url: str, *, hooks: WebhookSettings | None = None) -> tuple[Desk, App]:
+def make_desk(db_url: str, *, hooks: WebhookSettings | None = None, server: ServerSettings | None = None,
+              max_wait: float | None = None, workers: int = 4) -> tuple[Desk, App]:
+    """A desk with probe jobs against ``server`` (None: no SIP server configured; workers=0: jobs stay queued)."""
     services = build_app(db_url)
     operators = OperatorService(services.store, hasher=FAST_HASHER)
     tokens = {}
@@ -75,7 +79,8 @@ def make_desk(db_url: str, *, hooks: WebhookSettings | None = None) -> tuple[Des
     operators.set_disabled("dora")
     settings = WebSettings(secret_key=SECRET, webhooks=hooks or WebhookSettings())
     webhooks = WebhookService(services.store, settings.webhooks)
-    app = create_app(services, settings, webhooks=webhooks, operators=operators)
+    jobs = TriageJobs(services.incidents, server, max_wait=max_wait, workers=workers)
+    app = create_app(services, settings, webhooks=webhooks, operators=operators, jobs=jobs)
     client = TestClient(app, base_url="http://testserver")
     return Desk(app, services, operators, client, tokens), services
 

@@ -6,7 +6,7 @@ Nothing is built at import time: ``create_app(services, settings)`` is called by
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from calltriage import __version__
 from calltriage.services.context import App
+from calltriage.services.jobs import TriageJobs
 from calltriage.services.operators import OperatorService
 from calltriage.services.webhooks import Dispatcher, WebhookService
 from calltriage.web import api, desk, errors
@@ -55,8 +56,23 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def default_jobs(services: App) -> TriageJobs:
+    """Probe jobs against the server of ``CALLTRIAGE_CONFIG`` (read once; none: probes answer ``error``)."""
+    from calltriage.services.triage import load_settings
+
+    return TriageJobs(services.incidents, load_settings(None), extras=probe_extras(services))
+
+
+def probe_extras(services: App) -> Callable[[int], dict[str, Any]] | None:
+    try:
+        from calltriage.services.attachments import probe_extras as extras
+    except ImportError:
+        return None
+    return lambda incident_id: extras(services.store, incident_id)
+
+
 def create_app(services: App, settings: WebSettings, *, webhooks: WebhookService | None = None,
-               operators: OperatorService | None = None) -> FastAPI:
+               operators: OperatorService | None = None, jobs: TriageJobs | None = None) -> FastAPI:
     hooks = webhooks or WebhookService(services.store, settings.webhooks)
     ct = WebState(
         services=services,
@@ -66,6 +82,7 @@ def create_app(services: App, settings: WebSettings, *, webhooks: WebhookService
         settings=settings,
         security=Security(settings.secret_key, session_hours=settings.session_hours, secure=settings.secure_cookies),
         graphs=GraphCache(),
+        jobs=jobs or default_jobs(services),
     )
 
     @asynccontextmanager
@@ -75,6 +92,7 @@ def create_app(services: App, settings: WebSettings, *, webhooks: WebhookService
             yield
         finally:
             ct.dispatcher.stop()
+            ct.jobs.close()
 
     app = FastAPI(
         title="calltriage",

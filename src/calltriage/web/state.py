@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 
 from calltriage.services.context import App
+from calltriage.services.jobs import TriageJobs
 from calltriage.services.operators import OperatorService
 from calltriage.services.webhooks import Dispatcher, WebhookService
 from calltriage.web.graph import GraphCache
@@ -23,6 +24,7 @@ class WebState:
     settings: WebSettings
     security: Security
     graphs: GraphCache
+    jobs: TriageJobs
 
 
 def state(request: Request) -> WebState:

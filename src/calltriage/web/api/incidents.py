@@ -27,6 +27,7 @@ from calltriage.web.api.schemas import (
 from calltriage.web.deps import ApiOperator, Ct
 from calltriage.web.jsonresp import JSONResponse
 from calltriage.web.resolve import close_node
+from calltriage.web.triage import follow_up
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
 IncidentId = Annotated[int, Path(ge=1, le=MAX_ID, description="Incident id.")]
@@ -81,10 +82,14 @@ def next_step(incident_id: IncidentId, ct: Ct, op: ApiOperator) -> JSONResponse:
 
 @router.post("/{incident_id}/answer", responses={200: {"model": IncidentOut}, **errors(403, 404, 409)})
 def answer(incident_id: IncidentId, body: AnswerBody, ct: Ct, op: ApiOperator) -> JSONResponse:
-    """Answer the current step. Pass ``node`` (and ``revision``) to get 409 if someone answered first."""
+    """Answer the current step. Pass ``node`` (and ``revision``) to get 409 if someone answered first.
+
+    With a SIP server configured, probes then answer the checks that follow, in the background
+    (follow them at ``GET …/triage``); the response is the incident right after the answer."""
     view = ct.services.incidents.answer(incident_id, body.outcome, actor=op.actor, note=body.note, node=body.node,
                                         revision=body.revision)
     ct.dispatcher.poke()
+    follow_up(ct, view, op)
     return JSONResponse(view)
 
 
@@ -93,6 +98,7 @@ def override(incident_id: IncidentId, body: OverrideBody, ct: Ct, op: ApiOperato
     """Override an earlier verdict with a recorded reason; the incident continues from there."""
     view = ct.services.incidents.override(incident_id, body.node, body.outcome, actor=op.actor, reason=body.reason)
     ct.dispatcher.poke()
+    follow_up(ct, view, op)
     return JSONResponse(view)
 
 

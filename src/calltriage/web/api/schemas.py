@@ -112,6 +112,11 @@ class StepOut(Loose):
     node: str | None
 
 
+class JobOut(Loose):
+    incident: int
+    job: dict[str, Any]
+
+
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the error statuses a route can answer, all in the one error shape."""
     names = {400: "Bad request", 401: "No or invalid token", 403: "Not allowed for this operator",

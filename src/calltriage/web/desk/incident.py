@@ -15,12 +15,16 @@ from starlette.responses import Response
 from calltriage.domain.model import NodeKind
 from calltriage.engine.spec import PlaybookSpec
 from calltriage.errors import CalltriageError, Conflict
+from calltriage.services.jobs import NO_SERVER
+from calltriage.services.operators import OperatorInfo
+from calltriage.services.queues import brief
 from calltriage.web.api.schemas import MAX_ID
 from calltriage.web.deps import DeskOperator
 from calltriage.web.desk.guard import csrf_protect
 from calltriage.web.desk.render import page, redirect
 from calltriage.web.resolve import closes, requests_above
 from calltriage.web.state import state
+from calltriage.web.triage import follow_up, may_probe
 
 router = APIRouter(include_in_schema=False)
 actions = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -37,8 +41,10 @@ def _override_choices(spec: PlaybookSpec, view: dict[str, Any]) -> list[tuple[st
 
 @router.get("/incidents/new")
 def new_form(request: Request, op: DeskOperator) -> Response:
-    playbooks = [(s.id, s.title) for s in state(request).services.catalog.all()]
-    return page(request, "new.html", {"playbooks": playbooks, "form": {}})
+    ct = state(request)
+    playbooks = [(s.id, s.title) for s in ct.services.catalog.all()]
+    return page(request, "new.html", {"playbooks": playbooks, "form": {"probe": ct.jobs.configured},
+                                      "probes_notice": ct.jobs.status(0)["notice"]})
 
 
 @router.get("/incidents/{incident_id}")
@@ -48,10 +54,15 @@ def incident_page(request: Request, op: DeskOperator, incident_id: IncidentId) -
     spec = ct.services.incidents.spec_for(view)
     node = spec.node(view["current"]) if view["current"] else None
     events = view["events"]
+    job = ct.jobs.status(incident_id)
+    can_act = view["status"] == "open" and op.actor.may_act_at(view["level"])
     return page(request, "incident.html", {
         "i": view, "spec": spec, "node": node,
         "choices": [(k, o.label or k) for k, o in node.outcomes.items()] if node else [],
-        "can_act": view["status"] == "open" and op.actor.may_act_at(view["level"]),
+        "can_act": can_act,
+        "job": job,
+        # While probes run the page reloads itself (no JavaScript needed) to show the next instruction.
+        "refresh": 3 if job["state"] == "running" else None,
         "probes": [e for e in events if e["kind"] == "probed" and (e["data"] or {}).get("result")],
         "events": events,
         "graph": ct.graphs.svg(spec, view["path"]),
@@ -65,21 +76,44 @@ def incident_page(request: Request, op: DeskOperator, incident_id: IncidentId) -
 def open_incident(request: Request, op: DeskOperator, caller: Annotated[str, Form(max_length=200)],
                   callee: Annotated[str, Form(max_length=200)], summary: Note = "",
                   playbook: Annotated[str, Form(max_length=120)] = "user-cant-call-professional",
-                  reporter: Annotated[str, Form(max_length=120)] = "") -> Response:
+                  reporter: Annotated[str, Form(max_length=120)] = "",
+                  probe: Annotated[bool, Form()] = False) -> Response:
     ct = state(request)
     try:
         view = ct.services.incidents.open(playbook_id=playbook, caller=caller, callee=callee, summary=summary,
                                           reporter=reporter, actor=op.actor)
     except CalltriageError as exc:
         playbooks = [(s.id, s.title) for s in ct.services.catalog.all()]
-        form = {"caller": caller, "callee": callee, "summary": summary, "playbook": playbook, "reporter": reporter}
-        return page(request, "new.html", {"playbooks": playbooks, "form": form, "error": exc.message},
-                    status=exc.http_status)
-    return redirect(request, f"/incidents/{view['id']}", f"Opened incident {view['id']}.")
+        form = {"caller": caller, "callee": callee, "summary": summary, "playbook": playbook, "reporter": reporter,
+                "probe": probe}
+        return page(request, "new.html", {"playbooks": playbooks, "form": form, "error": exc.message,
+                                          "probes_notice": ct.jobs.status(0)["notice"]}, status=exc.http_status)
+    done = f"Opened incident {view['id']}."
+    if probe:
+        ct.jobs.submit(view["id"], actor=op.actor, kind="triage")
+        done += " Probes are running." if ct.jobs.configured else " " + NO_SERVER[0].upper() + NO_SERVER[1:] + "."
+    return redirect(request, f"/incidents/{view['id']}", done)
 
 
-def _act(request: Request, incident_id: int, done: str, change: Any) -> Response:
-    """Run one change; report success or the service's one-line error on the reloaded page."""
+@actions.post("/incidents/{incident_id}/probes")
+def run_probes(request: Request, op: DeskOperator, incident_id: IncidentId) -> Response:
+    ct = state(request)
+    back = f"/incidents/{incident_id}"
+    try:
+        may_probe(ct, op, brief(ct.services.store, incident_id))
+        ct.jobs.submit(incident_id, actor=op.actor)
+    except CalltriageError as exc:
+        if exc.http_status == 404:
+            raise
+        return redirect(request, back, exc.message, "warn" if isinstance(exc, Conflict) else "error")
+    return redirect(request, back, "Probes are running." if ct.jobs.configured else
+                    "Probes started, but " + NO_SERVER + ".", "info" if ct.jobs.configured else "warn")
+
+
+def _act(request: Request, incident_id: int, done: str, change: Any, op: OperatorInfo | None = None) -> Response:
+    """Run one change; report success or the service's one-line error on the reloaded page.
+
+    With ``op`` (answers, overrides) probes then answer the checks that follow, when a server is set."""
     back = f"/incidents/{incident_id}"
     try:
         view = change()
@@ -92,6 +126,8 @@ def _act(request: Request, incident_id: int, done: str, change: Any) -> Response
     state(request).dispatcher.poke()
     where = {"closed": f" Closed: {view['resolution']}.", "handed-off": f" Handed off to {view['handoff']}."}
     after = where.get(view["status"], f" Now at {view['current']} (L{view['level']}).")
+    if op is not None and follow_up(state(request), view, op):
+        after += " Probes are running."
     return redirect(request, back, done + after)
 
 
@@ -100,7 +136,7 @@ def answer(request: Request, op: DeskOperator, incident_id: IncidentId, outcome:
            node: Annotated[str, Form(max_length=120)], revision: Revision = None, note: Note = "") -> Response:
     svc = state(request).services.incidents
     return _act(request, incident_id, f"Answered {node}: {outcome}.",
-                lambda: svc.answer(incident_id, outcome, actor=op.actor, note=note, node=node, revision=revision))
+                lambda: svc.answer(incident_id, outcome, actor=op.actor, note=note, node=node, revision=revision), op)
 
 
 @actions.post("/incidents/{incident_id}/escalate")
@@ -131,7 +167,7 @@ def override(request: Request, op: DeskOperator, incident_id: IncidentId,
     node, _, outcome = choice.partition("::")
     svc = state(request).services.incidents
     return _act(request, incident_id, f"Overrode {node} with {outcome}.",
-                lambda: svc.override(incident_id, node, outcome, actor=op.actor, reason=reason))
+                lambda: svc.override(incident_id, node, outcome, actor=op.actor, reason=reason), op)
 
 
 @actions.post("/incidents/{incident_id}/note")

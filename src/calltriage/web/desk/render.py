@@ -23,6 +23,11 @@ def _when(value: str | None) -> str:
     return (value or "")[:16].replace("T", " ")
 
 
+def _clock(value: str | None) -> str:
+    """'2026-11-25T18:06:38.326Z' -> '18:06:38'."""
+    return (value or "")[11:19]
+
+
 def _ago(value: str | None) -> str:
     if not value:
         return ""
@@ -44,6 +49,7 @@ def _raw_svg(value: str | None) -> Markup:
 
 templates.env.filters["when"] = _when
 templates.env.filters["ago"] = _ago
+templates.env.filters["clock"] = _clock
 templates.env.filters["svg"] = _raw_svg
 
 

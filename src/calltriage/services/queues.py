@@ -1,0 +1,67 @@
+"""Light reads for lists and checks: incident rows without the run state.
+
+``Incident.state`` (the playbook run: path, answers, escalations) is a JSON column that grows
+with every step; parsing it for each of fifty queue rows was most of a queue page's cost. The
+queue and search pages show only plain columns, so they select just those. The JSON of a
+single incident (``incident show --json``) still comes from ``IncidentService.get``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Row, Select, func, or_, select
+
+from calltriage.errors import InvalidAnswer, NotFound
+from calltriage.services.views import iso
+from calltriage.store import Store
+from calltriage.store.models import Incident
+
+COLUMNS = (Incident.id, Incident.status, Incident.level, Incident.resolution, Incident.category, Incident.handoff,
+           Incident.caller, Incident.callee, Incident.reporter, Incident.playbook_id, Incident.playbook_version,
+           Incident.current_node, Incident.revision, Incident.updated_at)
+_NAMES = ("id", "status", "level", "resolution", "category", "handoff", "caller", "callee", "reporter", "playbook",
+          "playbook_version", "current", "revision")
+
+
+def row_view(row: Row[Any]) -> dict[str, Any]:
+    """One light row: the plain columns under the names of ``incident_view`` (no path, no events)."""
+    view = dict(zip(_NAMES, row, strict=False))
+    view["updated_at"] = iso(row[-1])
+    return view
+
+
+def light_select(where: Sequence[Any]) -> Select[Any]:
+    return select(*COLUMNS).where(*where)  # type: ignore[return-value]
+
+
+def brief(store: Store, incident_id: int) -> dict[str, Any]:
+    """Status, level, current step of one incident (404 when it does not exist), without its state."""
+    with store.read() as session:
+        row = session.execute(light_select([Incident.id == incident_id])).first()
+    if row is None:
+        raise NotFound(f"no incident {incident_id}: list incidents with `calltriage incident list`")
+    return row_view(row)
+
+
+def search(store: Store, *, status: str | None = None, level: int | None = None, query: str | None = None,
+           limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """The desk's search page: light rows, newest first, and the exact total."""
+    if level is not None and level not in (1, 2, 3):
+        raise InvalidAnswer(f"unknown level {level!r}: use 1, 2 or 3")
+    where: list[Any] = []
+    if status:
+        where.append(Incident.status == status)
+    if level:
+        where.append(Incident.level == level)
+    if query:
+        text = query.strip()[:200]
+        if text:
+            like = f"%{text}%"
+            where.append(or_(Incident.caller.ilike(like), Incident.callee.ilike(like),
+                             Incident.summary.ilike(like), Incident.reporter.ilike(like)))
+    with store.read() as session:
+        total = session.scalar(select(func.count()).select_from(Incident).where(*where)) or 0
+        rows = session.execute(light_select(where).order_by(Incident.id.desc()).limit(limit).offset(offset))
+        return [row_view(r) for r in rows], int(total)
