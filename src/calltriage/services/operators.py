@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from calltriage.errors import InvalidAnswer, NotFound, Unauthorized
 from calltriage.services.incidents import Actor
+from calltriage.services.queues import light_select, row_view
 from calltriage.services.views import incident_view, iso
 from calltriage.store import Store
 from calltriage.store.auth_models import ApiToken, Operator
@@ -34,7 +35,7 @@ ROLES: dict[str, int | None] = {"L1": 1, "L2": 2, "L3": 3, "admin": None}
 QUEUES = ("open", "mine", "escalated", "closed")
 TOKEN_PREFIX = "ct_"
 MIN_PASSWORD = 8
-OPERATOR_TTL = 2.0  # seconds another process may still accept a just-disabled operator's session
+OPERATOR_TTL = 2.0  # seconds another process may still accept a just-disabled operator's session or token
 SIZES_TTL = 5.0  # seconds a queue badge may lag behind
 COUNT_CAP = 1000  # queue badges count up to this ("1000+"): exact counts of big queues cost a scan
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -94,6 +95,7 @@ class OperatorService:
         self._token_touched: dict[int, float] = {}
         self._sizes: dict[tuple[str, int | None], tuple[float, dict[str, int]]] = {}
         self._by_id: dict[int, tuple[float, OperatorInfo | None]] = {}
+        self._by_token: dict[str, tuple[float, int, OperatorInfo]] = {}
         self._lock = threading.Lock()
 
     # -- accounts ----------------------------------------------------------------------------
@@ -208,21 +210,36 @@ class OperatorService:
                                                                    ApiToken.revoked.is_(False))))
             for token in tokens:
                 token.revoked = True
-            return len(tokens)
+        self._forget()
+        return len(tokens)
 
     def verify_token(self, token: str) -> OperatorInfo:
         bad = Unauthorized("invalid or revoked API token: create one with `calltriage user token NAME`")
         if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
             raise bad
+        digest = hash_token(token)
+        now = time.monotonic()
+        with self._lock:
+            cached = self._by_token.get(digest)
+        if cached is not None and now - cached[0] < OPERATOR_TTL:
+            # Checked against the database at most every OPERATOR_TTL seconds: revoking or disabling
+            # here clears this at once; another `serve` process notices within that time.
+            self._touch(cached[1])
+            return cached[2]
         with self.store.read() as session:
             found = session.execute(
                 select(ApiToken.id, ApiToken.revoked, Operator)
                 .join(Operator, Operator.id == ApiToken.operator_id)
-                .where(ApiToken.token_hash == hash_token(token))).first()
+                .where(ApiToken.token_hash == digest)).first()
         if found is None or found[1] or found[2].disabled:
             raise bad
+        info = _info(found[2])
+        with self._lock:
+            if len(self._by_token) > 10_000:
+                self._by_token.clear()
+            self._by_token[digest] = (now, found[0], info)
         self._touch(found[0])
-        return _info(found[2])
+        return info
 
     def _touch(self, token_id: int) -> None:
         # Record use at most once a minute: a write per API request would serialize SQLite.
@@ -246,6 +263,7 @@ class OperatorService:
     def _forget(self) -> None:
         with self._lock:
             self._by_id.clear()
+            self._by_token.clear()
 
     def _row(self, session: Any, name: str) -> Operator:
         row = session.scalars(select(Operator).where(Operator.name == name.strip().lower())).first()
@@ -262,6 +280,15 @@ class OperatorService:
             rows = session.scalars(select(Incident).where(*where).order_by(Incident.id.desc())
                                    .limit(limit).offset(offset))
             items = [incident_view(row, None) for row in rows]
+            return items, self._count(session, where)
+
+    def queue_rows(self, operator: OperatorInfo, name: str, *, level: int | None = None, limit: int = 50,
+                   offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+        """Like ``queue`` but light rows for the desk (no run state, no path): what a queue page shows."""
+        where = self._queue_filter(operator, name, level)
+        with self.store.read() as session:
+            rows = session.execute(light_select(where).order_by(Incident.id.desc()).limit(limit).offset(offset))
+            items = [row_view(row) for row in rows]
             return items, self._count(session, where)
 
     def queue_sizes(self, operator: OperatorInfo, *, level: int | None = None) -> dict[str, int]:
