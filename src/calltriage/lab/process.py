@@ -87,6 +87,7 @@ class KamailioProcess:
         self.log_path = log_path
         self.proc: subprocess.Popen[bytes] | None = None
         self.frozen = False
+        self.was_frozen = False
         self._log: IO[bytes] | None = None
         self._attached_pid: int | None = None
 
@@ -173,6 +174,7 @@ class KamailioProcess:
         """SIGSTOP the whole tree: sockets stay open, nothing answers (a hung server)."""
         self._signal_group(signal.SIGSTOP)
         self.frozen = True
+        self.was_frozen = True
 
     def thaw(self) -> None:
         self._signal_group(signal.SIGCONT)
@@ -183,6 +185,10 @@ class KamailioProcess:
         if self.proc is None and self._attached_pid is not None:
             self._stop_attached(timeout)
         if self.proc is not None:
+            if self.was_frozen:
+                # After SIGSTOP/SIGCONT Kamailio's shutdown waits out its timers (seen: 5 s); a lab
+                # that was frozen has nothing to save, so give it a short grace before SIGKILL.
+                timeout = min(timeout, 0.5)
             if self.frozen:
                 self.thaw()  # a stopped process cannot act on SIGTERM
             if self.proc.poll() is None:

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from calltriage.errors import InvalidAnswer, NotFound, Unauthorized
 from calltriage.services.incidents import Actor
-from calltriage.services.queues import light_select, row_view
+from calltriage.services.queues import light_select, one_statement, row_view
 from calltriage.services.views import incident_view, iso
 from calltriage.store import Store
 from calltriage.store.auth_models import ApiToken, Operator
@@ -149,6 +149,14 @@ class OperatorService:
             self._by_id[operator_id] = (now, info)
         return info
 
+    def cached(self, operator_id: int) -> tuple[bool, OperatorInfo | None]:
+        """``by_id`` from the cache only, without I/O: (False, None) when the database must be asked."""
+        with self._lock:
+            cached = self._by_id.get(operator_id)
+        if cached is not None and time.monotonic() - cached[0] < OPERATOR_TTL:
+            return True, cached[1]
+        return False, None
+
     def set_disabled(self, name: str, disabled: bool = True) -> OperatorInfo:
         with self.store.write() as session:
             row = self._row(session, name)
@@ -241,6 +249,18 @@ class OperatorService:
         self._touch(found[0])
         return info
 
+    def cached_token(self, token: str) -> OperatorInfo | None:
+        """``verify_token`` from the cache only, without I/O: None when the database must be asked
+        (unknown or stale token, or its last-use time is due to be written)."""
+        now = time.monotonic()
+        with self._lock:
+            cached = self._by_token.get(hash_token(token))
+            if cached is None or now - cached[0] >= OPERATOR_TTL:
+                return None
+            if now - self._token_touched.get(cached[1], -1e9) >= 60:
+                return None
+            return cached[2]
+
     def _touch(self, token_id: int) -> None:
         # Record use at most once a minute: a write per API request would serialize SQLite.
         now = time.monotonic()
@@ -283,13 +303,15 @@ class OperatorService:
             return items, self._count(session, where)
 
     def queue_rows(self, operator: OperatorInfo, name: str, *, level: int | None = None, limit: int = 50,
-                   offset: int = 0) -> tuple[list[dict[str, Any]], int]:
-        """Like ``queue`` but light rows for the desk (no run state, no path): what a queue page shows."""
+                   offset: int = 0) -> tuple[list[dict[str, Any]], bool]:
+        """A queue page for the desk: light rows (no run state, no path) and whether more follow.
+
+        No count here: the page shows the badge count of ``queue_sizes`` (cached a few seconds)."""
         where = self._queue_filter(operator, name, level)
-        with self.store.read() as session:
-            rows = session.execute(light_select(where).order_by(Incident.id.desc()).limit(limit).offset(offset))
+        with one_statement(self.store) as session:
+            rows = session.execute(light_select(where).order_by(Incident.id.desc()).limit(limit + 1).offset(offset))
             items = [row_view(row) for row in rows]
-            return items, self._count(session, where)
+        return items[:limit], len(items) > limit
 
     def queue_sizes(self, operator: OperatorInfo, *, level: int | None = None) -> dict[str, int]:
         """Badge counts of every queue, cached a few seconds: the desk redraws them on every page."""

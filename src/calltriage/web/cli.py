@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+from typing import Any
 
 import typer
 from fastapi import FastAPI
@@ -14,9 +16,34 @@ from calltriage.web.settings import load_web_settings
 
 
 def factory() -> FastAPI:
-    """For `--workers N`: each uvicorn worker process builds its own app from the environment."""
+    """For `--workers N`: each uvicorn worker process builds its own app (its own Store and
+    connection pool, probe jobs, webhook thread) from the environment, after the fork/spawn:
+    connections and threads made in the parent must never be shared with a worker."""
     services = build_app(os.environ.get("CALLTRIAGE_DB"), os.environ.get("CALLTRIAGE_PLAYBOOKS"))
     return create_app(services, load_web_settings(services.store.url))
+
+
+def _server_options() -> dict[str, Any]:
+    """uvloop and httptools when installed (pinned in pyproject; about twice the requests per
+    second of asyncio + h11 for small responses), the pure-Python fallbacks otherwise."""
+    options: dict[str, Any] = {}
+    for key, module in (("loop", "uvloop"), ("http", "httptools")):
+        if importlib.util.find_spec(module) is not None:
+            options[key] = module
+    return options
+
+
+def probe_notice() -> str:
+    """What `serve` says about probes: which SIP server they ask, or how to configure one."""
+    from calltriage.services.triage import load_settings
+
+    settings = load_settings(None)
+    if settings is None:
+        return ("Probes: no SIP server configured, so every check stays a question. Set CALLTRIAGE_CONFIG to a "
+                "server config (`calltriage lab up` writes one: .lab/calltriage-lab.toml).")
+    s = settings.server
+    return (f"Probes: ask {s.domain} at {s.host} (TLS {s.tls_port}"
+            f"{', JSON-RPC ' + s.jsonrpc_url if s.jsonrpc_url else ''}) from {settings.source or 'the environment'}.")
 
 
 def serve(
@@ -31,6 +58,7 @@ def serve(
 
     services = app_for()
     settings = load_web_settings(services.store.url)
+    notice = probe_notice()  # a broken CALLTRIAGE_CONFIG stops here, with the setting to fix
     if demo:
         from calltriage.web.demo import DEMO_OPERATORS, DEMO_PASSWORD, seed_demo
 
@@ -40,6 +68,7 @@ def serve(
     shown = f"[{host}]" if ":" in host else host
     echo(f"calltriage desk on http://{shown}:{port}/  ·  API http://{shown}:{port}/api/v1/openapi.json  "
          f"·  database {services.store.safe_url}")
+    echo(notice)
     if not settings.webhooks.enabled:
         echo("Webhooks: off (set CALLTRIAGE_WEBHOOK_URLS to notify other systems on escalate/close).")
     if workers > 1:
@@ -48,9 +77,10 @@ def serve(
             os.environ["CALLTRIAGE_PLAYBOOKS"] = GLOBALS.playbooks
         services.close()
         uvicorn.run("calltriage.web.cli:factory", factory=True, host=host, port=port, workers=workers,
-                    log_level=log_level, proxy_headers=True)
+                    log_level=log_level, proxy_headers=True, **_server_options())
         return
-    uvicorn.run(create_app(services, settings), host=host, port=port, log_level=log_level, proxy_headers=True)
+    uvicorn.run(create_app(services, settings), host=host, port=port, log_level=log_level, proxy_headers=True,
+                **_server_options())
 
 
 def register(app: typer.Typer) -> None:

@@ -19,22 +19,24 @@ PLAYBOOK = "user-cant-call-professional"
 ANA, BEN, CY = Actor("ana", 1), Actor("ben", 2), Actor("cy", 3)
 # (caller, callee, summary, [(actor, outcome), ...])
 TO_OTHER_PARTY = [(ANA, "met"), (ANA, "none"), (ANA, "connected"), (ANA, "ok"), (ANA, "succeeded"), (ANA, "no")]
+# The parties are the accounts `calltriage lab up` provisions (alice, bob, carol): with the lab's
+# config in CALLTRIAGE_CONFIG, "Run probes" on a demo incident shows the real server's evidence.
 STORIES = [
     ("alice", "bob", "Alice gets a busy tone when calling Bob since this morning.", []),
-    ("carol", "dave", "Carol's calls to Dave never connect.", [(ANA, "met"), (ANA, "none")]),
-    ("erin", "frank", "Erin cannot call anyone from the new phone.",
+    ("carol", "alice", "Carol's calls to Alice never connect.", [(ANA, "met"), (ANA, "none")]),
+    ("bob", "carol", "Bob cannot call anyone from the new phone.",
      [(ANA, "met"), (ANA, "none"), (ANA, "connected"), (ANA, "ok")]),
-    ("gina", "hugo", "Gina can call others but never Hugo.", [*TO_OTHER_PARTY, (ANA, "yes")]),
-    ("ivan", "judy", "Ivan: every call fails after the app update.",
+    ("alice", "carol", "Alice can call others but never Carol.", [*TO_OTHER_PARTY, (ANA, "yes")]),
+    ("carol", "bob", "Carol: every call fails after the app update.",
      [(ANA, "met"), (ANA, "none"), (ANA, "disconnected"), (ANA, "ok"), (ANA, "failed"), (ANA, "correct")]),
-    ("kim", "leo", "Kim's calls to Leo drop before ringing.",
+    ("bob", "alice", "Bob's calls to Alice drop before ringing.",
      [*TO_OTHER_PARTY, (ANA, "yes"), (BEN, "no-conflict"), (BEN, "collected")]),
-    ("mia", "ned", "Mia could not call Ned yesterday evening.", [*TO_OTHER_PARTY[:5], (ANA, "yes")]),
-    ("olga", "pete", "Olga's app says nothing, calls just fail.",
+    ("alice", "bob", "Alice could not call Bob yesterday evening.", [*TO_OTHER_PARTY[:5], (ANA, "yes")]),
+    ("carol", "bob", "Carol's app says nothing, calls just fail.",
      [(ANA, "met"), (ANA, "none"), (ANA, "connected"), (ANA, "ok"), (ANA, "failed"), (ANA, "wrong")]),
-    ("quinn", "rosa", "Quinn reports the app never connects.",
+    ("bob", "carol", "Bob reports the app never connects.",
      [(ANA, "met"), (ANA, "none"), (ANA, "connecting"), (ANA, "failed")]),
-    ("sam", "tess", "Sam can't reach Tess.", [*TO_OTHER_PARTY, (ANA, "yes"), (BEN, "conflict-found")]),
+    ("alice", "carol", "Alice can't reach Carol.", [*TO_OTHER_PARTY, (ANA, "yes"), (BEN, "conflict-found")]),
 ]
 
 

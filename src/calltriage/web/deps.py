@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from calltriage.errors import Forbidden, Unauthorized
 from calltriage.services.operators import OperatorInfo
@@ -18,39 +19,53 @@ class LoginRequired(Exception):
     """A desk page was asked for without a valid session: the handler redirects to the login page."""
 
 
-def api_operator(request: Request,
-                 credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> OperatorInfo:
+# The dependencies are async: a sync one costs a hop through the threadpool on every request.
+# They answer from the operators' short-lived caches on the event loop and go to a thread only
+# when the database must be asked.
+async def _state(request: Request) -> WebState:
+    return state(request)
+
+
+async def api_operator(request: Request,
+                       credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> OperatorInfo:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("no API token: send 'Authorization: Bearer <token>' (create one with "
                            "`calltriage user token NAME`)")
-    return state(request).operators.verify_token(credentials.credentials)
+    operators = state(request).operators
+    found = operators.cached_token(credentials.credentials)
+    if found is not None:
+        return found
+    return await run_in_threadpool(operators.verify_token, credentials.credentials)
 
 
-def api_admin(operator: Annotated[OperatorInfo, Depends(api_operator)]) -> OperatorInfo:
+async def api_admin(operator: Annotated[OperatorInfo, Depends(api_operator)]) -> OperatorInfo:
     if not operator.is_admin:
         raise Forbidden(f"{operator.name} is {operator.role}, this needs an admin: ask an admin")
     return operator
 
 
-def desk_operator(request: Request) -> OperatorInfo:
+async def desk_operator(request: Request) -> OperatorInfo:
     ct = state(request)
     data = ct.security.session(request)
     if data is None:
         raise LoginRequired()
-    operator = ct.operators.by_id(int(data.get("op", 0)))
+    operator_id = int(data.get("op", 0))
+    hit, operator = ct.operators.cached(operator_id)
+    if not hit:
+        operator = await run_in_threadpool(ct.operators.by_id, operator_id)
     if operator is None or operator.disabled or operator.session_epoch != data.get("ep"):
         raise LoginRequired()
     request.state.operator = operator
     return operator
 
 
-def desk_admin(operator: Annotated[OperatorInfo, Depends(desk_operator)]) -> OperatorInfo:
+async def desk_admin(operator: Annotated[OperatorInfo, Depends(desk_operator)]) -> OperatorInfo:
     if not operator.is_admin:
         raise Forbidden(f"{operator.name} is {operator.role}; this page is for admins")
     return operator
 
 
-Ct = Annotated[WebState, Depends(state)]
+Ct = Annotated[WebState, Depends(_state)]
 ApiOperator = Annotated[OperatorInfo, Depends(api_operator)]
 ApiAdmin = Annotated[OperatorInfo, Depends(api_admin)]
 DeskOperator = Annotated[OperatorInfo, Depends(desk_operator)]

@@ -25,6 +25,7 @@ class WebState:
     security: Security
     graphs: GraphCache
     jobs: TriageJobs
+    reads_on_loop: bool = True  # see web/reads.py
 
 
 def state(request: Request) -> WebState:

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
+from calltriage.services.queues import incident_json
 from calltriage.web.api.schemas import (
     MAX_ID,
     AnswerBody,
@@ -26,6 +27,7 @@ from calltriage.web.api.schemas import (
 )
 from calltriage.web.deps import ApiOperator, Ct
 from calltriage.web.jsonresp import JSONResponse
+from calltriage.web.reads import read
 from calltriage.web.resolve import close_node
 from calltriage.web.triage import follow_up
 
@@ -69,9 +71,9 @@ def queue(ct: Ct, op: ApiOperator, queue: Literal["open", "mine", "escalated", "
 
 
 @router.get("/{incident_id}", responses={200: {"model": IncidentOut}, **errors(404)})
-def get_incident(incident_id: IncidentId, ct: Ct, op: ApiOperator) -> JSONResponse:
+async def get_incident(incident_id: IncidentId, ct: Ct, op: ApiOperator) -> JSONResponse:
     """One incident with its path and timeline: the same JSON as `calltriage incident show --json`."""
-    return JSONResponse(ct.services.incidents.get(incident_id))
+    return JSONResponse(await read(ct, incident_json, ct.services.store, incident_id))
 
 
 @router.get("/{incident_id}/next", responses={200: {"model": StepOut}, **errors(404)})

@@ -8,8 +8,10 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from calltriage.services.operators import COUNT_CAP, QUEUES
+from calltriage.services.queues import search as search_rows
 from calltriage.web.deps import DeskOperator
 from calltriage.web.desk.render import page, redirect
+from calltriage.web.reads import read
 from calltriage.web.state import state
 
 router = APIRouter(include_in_schema=False)
@@ -28,21 +30,22 @@ def _size(n: int) -> str:
 
 
 @router.get("/")
-def home(request: Request, op: DeskOperator) -> Response:
+async def home(request: Request, op: DeskOperator) -> Response:
     return redirect(request, "/queue/open")
 
 
 @router.get("/queue/{name}")
-def queue(request: Request, op: DeskOperator, name: Literal["open", "mine", "escalated", "closed"],
+async def queue(request: Request, op: DeskOperator, name: Literal["open", "mine", "escalated", "closed"],
           level: Annotated[int | None, Query(ge=1, le=3)] = None,
           page_no: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1) -> Response:
     ct = state(request)
-    items, total = ct.operators.queue(op, name, level=level, limit=PAGE, offset=(page_no - 1) * PAGE)
-    sizes = ct.operators.queue_sizes(op, level=level)
+    items, more = await read(ct, ct.operators.queue_rows, op, name, level=level, limit=PAGE,
+                             offset=(page_no - 1) * PAGE)
+    sizes = await read(ct, ct.operators.queue_sizes, op, level=level)
     return page(request, "queue.html", {
-        "name": name, "title": TITLES[name], "help": HELP[name], "items": items, "total": _size(total),
+        "name": name, "title": TITLES[name], "help": HELP[name], "items": items, "total": _size(sizes[name]),
         "queues": [(q, TITLES[q], _size(sizes[q])) for q in QUEUES], "level": level or op.level,
-        "page_no": page_no, "more": total > page_no * PAGE, "query": {"level": level} if level else {},
+        "page_no": page_no, "more": more, "query": {"level": level} if level else {},
     })
 
 
@@ -52,9 +55,9 @@ def search(request: Request, op: DeskOperator,
            status: Literal["", "open", "closed", "handed-off"] = "",
            level: Annotated[str, Query(max_length=1, pattern="^[123]?$")] = "",
            page_no: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1) -> Response:
-    items, total = state(request).services.incidents.list_incidents(
-        status=status or None, level=int(level) if level else None, query=(q or "").replace("\x00", "") or None,
-        limit=PAGE, offset=(page_no - 1) * PAGE)
+    items, total = search_rows(state(request).services.store, status=status or None,
+                               level=int(level) if level else None, query=(q or "").replace("\x00", "") or None,
+                               limit=PAGE, offset=(page_no - 1) * PAGE)
     return page(request, "search.html", {
         "items": items, "total": total, "q": q or "", "status": status, "level": level, "page_no": page_no,
         "more": total > page_no * PAGE,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,35 +10,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
+from calltriage.web.desk.render_filters import ago, clock, when
+from calltriage.web.desk.rows import incident_rows
 from calltriage.web.security import FLASH_COOKIE
 from calltriage.web.state import state
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
-
-
-def _when(value: str | None) -> str:
-    """'2026-11-25T18:06:38.326Z' -> '2026-11-25 18:06' (UTC: operators work across time zones)."""
-    return (value or "")[:16].replace("T", " ")
-
-
-def _clock(value: str | None) -> str:
-    """'2026-11-25T18:06:38.326Z' -> '18:06:38'."""
-    return (value or "")[11:19]
-
-
-def _ago(value: str | None) -> str:
-    if not value:
-        return ""
-    try:
-        then = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return value
-    seconds = int((datetime.now(UTC) - then).total_seconds())
-    for size, unit in ((86400, "d"), (3600, "h"), (60, "min")):
-        if seconds >= size:
-            return f"{seconds // size} {unit} ago"
-    return "just now"
+# Templates are part of the installed package: compile each once, never stat the files again.
+templates.env.auto_reload = False
 
 
 def _raw_svg(value: str | None) -> Markup:
@@ -47,9 +26,10 @@ def _raw_svg(value: str | None) -> Markup:
     return Markup(value or "")
 
 
-templates.env.filters["when"] = _when
-templates.env.filters["ago"] = _ago
-templates.env.filters["clock"] = _clock
+templates.env.filters["when"] = when
+templates.env.filters["ago"] = ago
+templates.env.filters["clock"] = clock
+templates.env.filters["rows"] = incident_rows
 templates.env.filters["svg"] = _raw_svg
 
 
