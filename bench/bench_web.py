@@ -2,7 +2,7 @@
 with 100,000 incidents stored, on SQLite and PostgreSQL, against a baseline on the same server.
 
     .venv/bin/python bench/bench_web.py [--incidents 100000] [--seconds 10] [--connections 8]
-                                        [--backends sqlite,postgresql] [--workers 1]
+                                        [--backends sqlite,postgresql] [--workers 1,2]
 
 Seeding: ten real incidents are walked through the services (every state the desk shows:
 open at L1/L2/L3, closed, handed off, with probe evidence), then copied 100,000 times with
@@ -10,6 +10,8 @@ SQLAlchemy core bulk inserts (varied parties, operators and times). The server i
 `calltriage serve` subprocess; load comes from `wrk` (Debian package) on the same machine,
 so client and server share the 2 cores. The baseline is `/healthz` on the same server (no
 database), so every row is also a ratio to the framework's own cost measured in the same run.
+``--workers 1,2`` measures each worker count against the same seeded database (a fresh server
+for each, with its own baseline).
 """
 
 from __future__ import annotations
@@ -169,6 +171,7 @@ def wrk(base: str, path: str, seconds: int, connections: int, headers: dict[str,
 
 
 def run_backend(backend: str, args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
+    """Seed one database, then measure it with each worker count."""
     pg_name = None
     if backend == "sqlite":
         url = f"sqlite:///{work / 'bench.sqlite'}"
@@ -180,14 +183,30 @@ def run_backend(backend: str, args: argparse.Namespace, work: Path) -> list[dict
             conn.execute(f'CREATE DATABASE "{pg_name}"')
         url = PG_ADMIN.replace("postgresql://", "postgresql+psycopg://").rsplit("/", 1)[0] + f"/{pg_name}"
     print(f"{backend}:", flush=True)
-    server = None
     try:
         seed(url, args.incidents, work)
         token = token_for(url)
+        rows = []
+        for workers in [int(w) for w in str(args.workers).split(",")]:
+            rows += measure(backend, url, token, workers, args, work)
+        return rows
+    finally:
+        if pg_name:
+            import psycopg
+
+            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+
+
+def measure(backend: str, url: str, token: str, workers: int, args: argparse.Namespace,
+            work: Path) -> list[dict[str, Any]]:
+    server = None
+    print(f"  {workers} worker(s):", flush=True)
+    try:
         port = free_port()
         env = {**os.environ, "CALLTRIAGE_DATA_DIR": str(work), "CALLTRIAGE_WEBHOOK_URLS": ""}
         server = subprocess.Popen([str(EXE), "--db", url, "serve", "--port", str(port), "--workers",
-                                   str(args.workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                   str(workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"
         with httpx.Client(base_url=base, timeout=10) as client:
             for _ in range(200):
@@ -210,8 +229,8 @@ def run_backend(backend: str, args: argparse.Namespace, work: Path) -> list[dict
         for label, path, headers, lua in cases:
             wrk(base, path, 2, args.connections, headers, lua)  # warm-up (caches, pools, page cache)
             result = wrk(base, path, args.seconds, args.connections, headers, lua)
-            rows.append({"backend": backend, "case": label, **result})
-            print(f"  {label:<34} {result['rps']:>8.0f} req/s  p50 {result['p50']:>6.1f} ms  "
+            rows.append({"backend": backend, "workers": workers, "case": label, **result})
+            print(f"    {label:<34} {result['rps']:>8.0f} req/s  p50 {result['p50']:>6.1f} ms  "
                   f"p99 {result['p99']:>6.1f} ms  non-2xx {result['non_2xx']}", flush=True)
         baseline = rows[0]["rps"]
         for row in rows:
@@ -224,11 +243,7 @@ def run_backend(backend: str, args: argparse.Namespace, work: Path) -> list[dict
                 server.wait(10)
             except subprocess.TimeoutExpired:
                 server.kill()
-        if pg_name:
-            import psycopg
-
-            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+                server.wait()
 
 
 def main() -> None:
@@ -236,22 +251,22 @@ def main() -> None:
     parser.add_argument("--incidents", type=int, default=100_000)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--workers", default="1,2", help="Worker counts to measure, comma-separated.")
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--json", dest="json_out", help="Also write the rows to this JSON file.")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: apt install wrk")
     print(f"calltriage web benchmark: {args.incidents:,} incidents, wrk -t1 -c{args.connections} "
-          f"-d{args.seconds}s, {args.workers} worker(s), {os.cpu_count()} CPUs", flush=True)
+          f"-d{args.seconds}s, workers {args.workers}, {os.cpu_count()} CPUs", flush=True)
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="ct-bench-web-") as tmp:
         for backend in args.backends.split(","):
             rows += run_backend(backend.strip(), args, Path(tmp))
-    print("\n| backend | request | req/s | p50 ms | p99 ms | vs /healthz |\n|---|---|---|---|---|---|")
+    print("\n| backend | workers | request | req/s | p50 ms | p99 ms | vs /healthz |\n|---|---|---|---|---|---|---|")
     for row in rows:
-        print(f"| {row['backend']} | {row['case']} | {row['rps']:.0f} | {row['p50']:.1f} | {row['p99']:.1f} | "
-              f"{row['ratio_to_baseline']:.2f} |")
+        print(f"| {row['backend']} | {row['workers']} | {row['case']} | {row['rps']:.0f} | {row['p50']:.1f} | "
+              f"{row['p99']:.1f} | {row['ratio_to_baseline']:.2f} |")
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(rows, indent=2))
 

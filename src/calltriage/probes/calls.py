@@ -17,6 +17,7 @@ from calltriage.probes.common import (
     Account,
     BaseProbe,
     Verdict,
+    account_or_verdict,
     code_words,
     iso,
     party_ident,
@@ -100,13 +101,6 @@ class _CallWatch(BaseProbe):
         return Verdict(FAIL, f"{caller.username}'s call attempt(s){to} failed: {codes}", ev)
 
 
-async def _resolve(kit: ProbeKit, ident: str) -> Account | Verdict:
-    acct = await resolve_account(kit, ident)
-    if acct is None:
-        return Verdict(FAIL, f"the number {ident} is not assigned to any account", {"typed": ident})
-    return acct
-
-
 class TestCallProbe(_CallWatch):
     name: ClassVar[str] = "calls.test_call"
     title: ClassVar[str] = "Did the user's test call get through?"
@@ -116,7 +110,7 @@ class TestCallProbe(_CallWatch):
     async def check(self, ctx: ProbeContext, params: Mapping[str, Any], kit: ProbeKit) -> Verdict:
         if kit.db is None:
             return Verdict(ERROR, NO_DB)
-        caller = await _resolve(kit, party_ident(ctx, params, "account", "caller"))
+        caller = await account_or_verdict(kit, party_ident(ctx, params, "account", "caller"))
         if isinstance(caller, Verdict):
             return caller
         return await self._watch(ctx, kit, caller, None)
@@ -136,7 +130,7 @@ class ToCalleeProbe(_CallWatch):
     async def check(self, ctx: ProbeContext, params: Mapping[str, Any], kit: ProbeKit) -> Verdict:
         if kit.db is None:
             return Verdict(ERROR, NO_DB)
-        caller = await _resolve(kit, party_ident(ctx, params, "account", "caller"))
+        caller = await account_or_verdict(kit, party_ident(ctx, params, "account", "caller"))
         if isinstance(caller, Verdict):
             return caller
         typed = party_ident(ctx, params, "target", "callee")

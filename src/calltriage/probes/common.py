@@ -124,6 +124,14 @@ class Account:
     via_number: bool = False
 
 
+async def account_or_verdict(kit: ProbeKit, ident: str, outcome: str | None = None) -> Account | Verdict:
+    """The account for ``ident``, or the ``fail`` verdict "number not assigned" every probe gives."""
+    acct = await resolve_account(kit, ident)
+    if acct is None:
+        return Verdict(FAIL, f"the number {ident} is not assigned to any account", {"typed": ident}, outcome=outcome)
+    return acct
+
+
 async def resolve_account(kit: ProbeKit, ident: str) -> Account | None:
     """Username for ``ident`` (a username or a virtual number) plus its numbers.
 

@@ -17,6 +17,7 @@ from calltriage.probes.common import (
     WARN,
     BaseProbe,
     Verdict,
+    account_or_verdict,
     iso,
     looks_like_number,
     party_ident,
@@ -82,11 +83,9 @@ class ClientConfigProbe(BaseProbe):
         if db is None:
             return Verdict(ERROR, NO_DB)
         typed = party_ident(ctx, params, "account", "caller")
-        acct = await resolve_account(kit, typed)
-        if acct is None:
-            return Verdict(
-                FAIL, f"the number {typed} is not assigned to any account", {"typed": typed}, outcome="wrong"
-            )
+        acct = await account_or_verdict(kit, typed, outcome="wrong")
+        if isinstance(acct, Verdict):
+            return acct
         user = acct.username
         ev: dict[str, Any] = {"account": user}
         if not await _subscriber_exists(kit, user):

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from calltriage.domain.model import ProbeStatus
 from calltriage.probes.base import ProbeContext
-from calltriage.probes.common import ERROR, FAIL, OK, BaseProbe, Verdict, party_ident, resolve_account
+from calltriage.probes.common import ERROR, FAIL, OK, BaseProbe, Verdict, account_or_verdict, party_ident
 from calltriage.probes.kit import ProbeKit
 from calltriage.probes.registrar import NO_RPC, NoControlInterface, lookup
 from calltriage.sip import FailureKind, SipTransportError
@@ -37,9 +37,9 @@ class CalleeLivenessProbe(BaseProbe):
 
     async def check(self, ctx: ProbeContext, params: Mapping[str, Any], kit: ProbeKit) -> Verdict:
         typed = party_ident(ctx, params, "account", "callee")
-        acct = await resolve_account(kit, typed)
-        if acct is None:
-            return Verdict(FAIL, f"the number {typed} is not assigned to any account", {"typed": typed})
+        acct = await account_or_verdict(kit, typed)
+        if isinstance(acct, Verdict):
+            return acct
         user = acct.username
         try:
             reg = await lookup(kit, user)

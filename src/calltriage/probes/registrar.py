@@ -20,10 +20,10 @@ from calltriage.probes.common import (
     Account,
     BaseProbe,
     Verdict,
+    account_or_verdict,
     compare_versions,
     iso,
     party_ident,
-    resolve_account,
     since_epoch,
     version_tuple,
 )
@@ -91,13 +91,6 @@ async def lookup(kit: ProbeKit, username: str) -> Registration:
 NO_RPC = "the server's control interface (jsonrpc_url) is not configured"
 
 
-async def _account(kit: ProbeKit, ident: str) -> Account | Verdict:
-    acct = await resolve_account(kit, ident)
-    if acct is None:
-        return Verdict(FAIL, f"the number {ident} is not assigned to any account", {"typed": ident})
-    return acct
-
-
 def _who(acct: Account) -> str:
     return acct.username if not acct.via_number else f"{acct.username} ({acct.typed})"
 
@@ -109,7 +102,7 @@ class RegistrationProbe(BaseProbe):
     outcomes: ClassVar[Mapping[ProbeStatus, str]] = {OK: "connected", FAIL: "disconnected"}
 
     async def check(self, ctx: ProbeContext, params: Mapping[str, Any], kit: ProbeKit) -> Verdict:
-        acct = await _account(kit, party_ident(ctx, params, "account", "caller"))
+        acct = await account_or_verdict(kit, party_ident(ctx, params, "account", "caller"))
         if isinstance(acct, Verdict):
             return acct
         try:
@@ -154,7 +147,7 @@ class ClientVersionProbe(BaseProbe):
         minimum = kit.settings.server.min_client_version
         if minimum is None:
             return Verdict(ERROR, "no minimum client version is configured (server.min_client_version)")
-        acct = await _account(kit, party_ident(ctx, params, "account", "caller"))
+        acct = await account_or_verdict(kit, party_ident(ctx, params, "account", "caller"))
         if isinstance(acct, Verdict):
             acct.status = ERROR
             return acct
@@ -195,7 +188,7 @@ class ReconnectionProbe(BaseProbe):
     poll_interval: ClassVar[float] = 0.5
 
     async def check(self, ctx: ProbeContext, params: Mapping[str, Any], kit: ProbeKit) -> Verdict:
-        acct = await _account(kit, party_ident(ctx, params, "account", "caller"))
+        acct = await account_or_verdict(kit, party_ident(ctx, params, "account", "caller"))
         if isinstance(acct, Verdict):
             return acct
         since = since_epoch(ctx, time.time())
