@@ -45,37 +45,25 @@ class Answering:
                 call.acked = True
                 self._notify(call)
         elif req.method == "BYE":
-            call = self.incoming.get(req.call_id)
-            self._reply(
-                flow,
-                addr,
-                build_response(
-                    req,
-                    200 if call else 481,
-                    "OK" if call else "Call/Transaction Does Not Exist",
-                    to_tag=new_tag(),
-                ),
-            )
+            call = self._end_dialog(req, flow, addr)
             if call is not None:
                 call.ended = True
                 self._notify(call)
         elif req.method == "CANCEL":
-            call = self.incoming.get(req.call_id)
-            self._reply(
-                flow,
-                addr,
-                build_response(
-                    req,
-                    200 if call else 481,
-                    "OK" if call else "Call/Transaction Does Not Exist",
-                    to_tag=new_tag(),
-                ),
-            )
+            call = self._end_dialog(req, flow, addr)
             if call is not None and not call.answered:
                 call.cancelled = True
                 self._notify(call)
         else:
             self._reply(flow, addr, build_response(req, 501, "Not Implemented", to_tag=new_tag(), extra=ua))
+
+    def _end_dialog(self, req: Request, flow: Flow, addr: Address) -> IncomingCall | None:
+        """Answer a BYE or CANCEL: 200 for a call we know, 481 otherwise (RFC 3261 15.1.2, 9.2)."""
+        call = self.incoming.get(req.call_id)
+        known = call is not None
+        reason = "OK" if known else "Call/Transaction Does Not Exist"
+        self._reply(flow, addr, build_response(req, 200 if known else 481, reason, to_tag=new_tag()))
+        return call
 
     def _on_invite(self, req: Request, flow: Flow, addr: Address) -> None:
         call = self.incoming.get(req.call_id)
