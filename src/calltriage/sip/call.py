@@ -167,39 +167,29 @@ class Calling:
         to = ok.get("To") or ""
         num = inv.cseq[0]
         base = [("Route", r) for r in routes]
-        ack = Request(
-            method="ACK",
-            uri=remote_target,
-            headers=[
-                ("Via", self._via(flow)),
-                *base,
-                ("Max-Forwards", "70"),
-                ("From", inv.get("From") or ""),
-                ("To", to),
-                ("Call-ID", inv.call_id),
-                ("CSeq", f"{num} ACK"),
-                ("User-Agent", self.user_agent),
-            ],
-        )
+        def in_dialog(method: str, cseq: int) -> Request:
+            return Request(
+                method=method,
+                uri=remote_target,
+                headers=[
+                    ("Via", self._via(flow)),
+                    *base,
+                    ("Max-Forwards", "70"),
+                    ("From", inv.get("From") or ""),
+                    ("To", to),
+                    ("Call-ID", inv.call_id),
+                    ("CSeq", f"{cseq} {method}"),
+                    ("User-Agent", self.user_agent),
+                ],
+            )
+
+        ack = in_dialog("ACK", num)
         tx.ack_bytes = ack.to_bytes()
         flow.send(tx.ack_bytes, None if flow.transport != "udp" else flow.remote)
         loop = asyncio.get_running_loop()
         if hold > 0:
             await asyncio.sleep(max(0.0, min(hold, end - loop.time() - 0.2)))
-        bye = Request(
-            method="BYE",
-            uri=remote_target,
-            headers=[
-                ("Via", self._via(flow)),
-                *base,
-                ("Max-Forwards", "70"),
-                ("From", inv.get("From") or ""),
-                ("To", to),
-                ("Call-ID", inv.call_id),
-                ("CSeq", f"{num + 1} BYE"),
-                ("User-Agent", self.user_agent),
-            ],
-        )
+        bye = in_dialog("BYE", num + 1)
         btx = self._send(flow, bye)
         try:
             resp = await btx.wait_final(max(end, loop.time() + 0.5))
