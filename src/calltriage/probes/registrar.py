@@ -192,7 +192,8 @@ class ReconnectionProbe(BaseProbe):
         if isinstance(acct, Verdict):
             return acct
         since = since_epoch(ctx, time.time())
-        # usrloc's Last-Modified has whole seconds
+        # usrloc's Last-Modified has whole seconds; the accounting table has microseconds, so it
+        # decides when it is there (a refresh in the same second as the request must not count).
         floor = int(since)
         loop = asyncio.get_running_loop()
         end = loop.time() + max(0.0, ctx.wait)
@@ -204,29 +205,34 @@ class ReconnectionProbe(BaseProbe):
                 reg = await lookup(kit, acct.username)
             except NoControlInterface:
                 return Verdict(ERROR, NO_RPC)
-            fresh = [
-                c
-                for c in reg.contacts
-                if isinstance(c.get("last_modified_epoch"), int) and c["last_modified_epoch"] >= floor
-            ]
-            if fresh:
-                c = fresh[0]
+            attempts = await _register_attempts(kit, acct.username, since)
+            if attempts is None:  # no accounts DB: the registrar's whole seconds must do
+                fresh = [c for c in reg.contacts
+                         if isinstance(c.get("last_modified_epoch"), int) and c["last_modified_epoch"] >= floor]
+                accepted = bool(fresh)
+                refused: list[dict[str, Any]] = []
+            else:
+                accepted = any(str(a["sip_code"]) == "200" and a.get("expires") != 0 for a in attempts)
+                refused = [a for a in attempts if str(a["sip_code"]) != "200"]
+                fresh = [c for c in reg.contacts if accepted]
+            if accepted:
+                c = fresh[0] if fresh else {}
+                where = f" over {str(c['transport']).upper()}" if c.get("transport") else ""
                 return Verdict(
                     OK,
-                    f"{_who(acct)} registered again at {c['last_modified']} over {str(c['transport']).upper()}",
+                    f"{_who(acct)} registered again{where} after the request",
                     {"account": acct.username, "since": iso(since), "contact": c, "polls": polls},
                 )
             # A REGISTER the server refused still proves the app reconnected: the connection works,
             # the problem is elsewhere (credentials, disabled account, server DB), which the next
             # steps of the procedure tell apart (test call, client configuration).
-            failures = await _register_failures(kit, acct.username, floor)
-            if failures:
-                last = failures[-1]
+            if refused:
+                last = refused[-1]
                 return Verdict(
                     OK,
                     f"{_who(acct)} reconnected: its REGISTER reached the server but was refused with "
                     f"{last['sip_code']} {last['sip_reason']} ({last['auth_result']})",
-                    {"account": acct.username, "since": iso(since), "register_failures": failures, "polls": polls},
+                    {"account": acct.username, "since": iso(since), "register_failures": refused, "polls": polls},
                 )
             if loop.time() + self.poll_interval > end:
                 break
@@ -240,6 +246,23 @@ class ReconnectionProbe(BaseProbe):
             "polls": polls,
         }
         return Verdict(FAIL, f"no REGISTER from {_who(acct)} reached the server within {ctx.wait:g} s", ev)
+
+async def _register_attempts(kit: ProbeKit, username: str, since: float) -> list[dict[str, Any]] | None:
+    """REGISTERs from ``username`` at or after ``since`` (µs precision), or None without an accounts DB."""
+    db = kit.db
+    if db is None:
+        return None
+    try:
+        rows = await db.fetch(
+            "SELECT time_epoch, time_us, sip_code, sip_reason, auth_result, proto, user_agent, expires FROM acc"
+            " WHERE method = 'REGISTER' AND src_user = :u AND time_epoch >= :s ORDER BY id LIMIT 50",
+            {"u": username, "s": int(since)},
+            timeout=kit.op_timeout(0.3),
+        )
+    except DbUnavailable:
+        return None
+    return [r for r in rows if (r["time_epoch"] or 0) + (r.get("time_us") or 0) / 1e6 >= since]
+
 
 async def _register_failures(kit: ProbeKit, username: str, since: int) -> list[dict[str, Any]]:
     """Failed REGISTERs since ``since`` from the accounting table (best effort: [] without DB)."""
