@@ -58,6 +58,8 @@ class Store:
                 if not folder.is_dir():
                     raise ConfigError(f"database folder {folder} does not exist: create it or pass another --db")
             kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
+            # the web desk's threadpool runs up to 40 sync handlers: let them find a connection
+            kwargs.update(pool_size=10, max_overflow=30)
         else:
             kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
         try:
