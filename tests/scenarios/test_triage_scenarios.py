@@ -38,7 +38,7 @@ class Desk:
         self.waited: list[str] = []
         self.runner = ProbeRunner()
         self.triage = TriageService(self.app.incidents, self.runner, settings_for(lab), max_wait=WAIT,
-                                    on_wait=self._user_acts, extras=_extras(self.app))
+                                    on_wait=self._user_acts)
 
     def _user_acts(self, node: str, instruction: str, seconds: float) -> None:
         self.waited.append(node)
@@ -63,14 +63,6 @@ class Desk:
 
     def close(self) -> None:
         self.runner.close()
-
-
-def _extras(app: Any) -> Any:
-    try:
-        from calltriage.services.attachments import probe_extras
-    except ImportError:
-        return None
-    return lambda incident_id: probe_extras(app.store, incident_id)
 
 
 def decided_by_probe(view: dict[str, Any]) -> dict[str, str]:

@@ -26,15 +26,7 @@ def triage_service(app: App, config: str | None, max_wait: float | None = None, 
 
     settings = load_settings(config)
     return TriageService(app.incidents, ProbeRunner(), settings, max_wait=max_wait,
-                         on_wait=None if quiet else _say_wait, extras=_extras(app))
-
-
-def _extras(app: App) -> Any:
-    try:
-        from calltriage.services.attachments import probe_extras
-    except ImportError:
-        return None
-    return lambda incident_id: probe_extras(app.store, incident_id)
+                         on_wait=None if quiet else _say_wait)
 
 
 def triage(

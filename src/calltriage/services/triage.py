@@ -58,8 +58,14 @@ class TriageService:
         self.settings = settings
         self.max_wait = max_wait
         self.on_wait = on_wait
-        self.extras = extras
+        # Probes read what the incident holds (the attached client log) through these extras.
+        self.extras: Extras = extras if extras is not None else self._attachments
         self.actor = actor
+
+    def _attachments(self, incident_id: int) -> dict[str, Any]:
+        from calltriage.services.attachments import probe_extras
+
+        return probe_extras(self.incidents.store, incident_id)
 
     def triage(self, *, caller: str, callee: str, summary: str = "", reporter: str = "",
                playbook_id: str = "user-cant-call-professional", actor: Actor) -> TriageReport:
@@ -114,7 +120,7 @@ class TriageService:
             server=self.settings,
             since=since,
             wait=wait if ask_user else 0.0,
-            extras=self.extras(incident_id) if self.extras is not None else {},
+            extras=self.extras(incident_id),
         )
         # `with:` values naming a party role ("caller") are resolved by the probe from ctx.
         return self.runner.run(probe, ctx, params)

@@ -6,7 +6,7 @@ Nothing is built at import time: ``create_app(services, settings)`` is called by
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -60,15 +60,7 @@ def default_jobs(services: App) -> TriageJobs:
     """Probe jobs against the server of ``CALLTRIAGE_CONFIG`` (read once; none: probes answer ``error``)."""
     from calltriage.services.triage import load_settings
 
-    return TriageJobs(services.incidents, load_settings(None), extras=probe_extras(services))
-
-
-def probe_extras(services: App) -> Callable[[int], dict[str, Any]] | None:
-    try:
-        from calltriage.services.attachments import probe_extras as extras
-    except ImportError:
-        return None
-    return lambda incident_id: extras(services.store, incident_id)
+    return TriageJobs(services.incidents, load_settings(None))
 
 
 def create_app(services: App, settings: WebSettings, *, webhooks: WebhookService | None = None,
