@@ -61,10 +61,11 @@ def seed_demo(services: App) -> int:
         for who, outcome in steps:
             current = incidents.get(view["id"])["current"]
             if current == "l1.connection_status" and outcome in ("connected", "disconnected"):
-                # Show what a probe's evidence looks like on the incident page.
+                # Show what a probe's evidence looks like on the incident page; labelled as demo data so
+                # the timeline never passes it off as something a server said ("Run probes" does that).
                 result = ProbeResult("registrar.registration", ProbeStatus.OK if outcome == "connected"
-                                     else ProbeStatus.FAIL, f"{caller} is registered with 1 contact" if
-                                     outcome == "connected" else f"{caller} has no registration on the server",
+                                     else ProbeStatus.FAIL, "[demo data] " + (f"{caller} is registered with 1 contact"
+                                     if outcome == "connected" else f"{caller} has no registration on the server"),
                                      {"aor": f"{caller}@lab.test", "contacts": 1 if outcome == "connected" else 0,
                                       "transport": "tls", "user_agent": "PrivateGSM 5.2.1"}, 0.012)
                 incidents.record_probe(view["id"], current, result, actor=Actor("probe"))
