@@ -54,8 +54,9 @@ def test_a_wrong_password_in_the_app_gets_401_and_a_bad_password_register_row(
 
     assert carol.register().code == 401
 
-    [row] = kamailio_lab.db.wait_acc_rows("REGISTER", since_id=since)
-    assert (row.sip_code, row.auth_result, row.src_user) == (401, "bad-password", "carol")
+    # other agents of this shared lab may refresh meanwhile, and PJSIP may retry: carol's rows only
+    rows = [r for r in kamailio_lab.db.wait_acc_rows("REGISTER", since_id=since) if r.src_user == "carol"]
+    assert rows and {(r.sip_code, r.auth_result) for r in rows} == {(401, "bad-password")}
     assert any("AUTH_FAIL rc=-2" in line for line in kamailio_lab.log_lines("AUTH_FAIL"))
 
 
@@ -66,8 +67,8 @@ def test_a_disabled_account_is_refused_with_403(kamailio_lab, user_agent_factory
     reg = dave.register()
 
     assert (reg.code, reg.reason) == (403, "Account disabled")
-    [row] = kamailio_lab.db.wait_acc_rows("REGISTER", since_id=since)
-    assert (row.sip_code, row.auth_result) == (403, "disabled")
+    rows = [r for r in kamailio_lab.db.wait_acc_rows("REGISTER", since_id=since) if r.src_user == "dave"]
+    assert rows and {(r.sip_code, r.auth_result) for r in rows} == {(403, "disabled")}
 
 
 def test_a_vanished_device_leaves_a_stale_contact_that_calls_cannot_reach(
@@ -98,7 +99,7 @@ def test_the_app_version_shows_in_the_registration_and_in_acc(kamailio_lab, user
 
     [contact] = kamailio_lab.contacts("carol")
     assert contact["User-Agent"] == "PrivateGSM/2.9.0 (Android)"
-    [row] = kamailio_lab.db.wait_acc_rows("REGISTER", since_id=since)
+    [row] = [r for r in kamailio_lab.db.wait_acc_rows("REGISTER", since_id=since) if r.src_user == "carol"]
     assert (row.user_agent, row.expires) == ("PrivateGSM/2.9.0 (Android)", 300)
     carol.quit()
     assert kamailio_lab.contacts("carol") == []
