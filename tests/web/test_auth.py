@@ -90,6 +90,15 @@ def test_overriding_a_verdict_needs_the_level_of_that_step_or_admin(desk: Desk) 
     assert desk.api("POST", f"/incidents/{incident['id']}/override", "ben", json=body).status_code == 200
 
 
+def test_the_level_that_owns_the_incident_may_override_an_earlier_levels_verdict(desk: Desk) -> None:
+    incident = desk.open()
+    desk.walk(incident["id"], *TO_L2)
+    body = {"node": "l1.other_party_registered", "outcome": "no", "reason": "callee's phone was off after all"}
+    assert desk.api("POST", f"/incidents/{incident['id']}/override", "cy", json=body).status_code == 403
+    view = desk.api("POST", f"/incidents/{incident['id']}/override", "ben", json=body).json()
+    assert (view["status"], view["resolution"], view["level"]) == ("closed", "not-an-issue", 1)
+
+
 def test_notes_and_reading_are_open_to_every_level(desk: Desk) -> None:
     incident = desk.open()
     for who in ("ana", "ben", "cy", "admin"):

@@ -178,7 +178,10 @@ class IncidentService:
         def change(session: Session, incident: Incident, spec: PlaybookSpec, run: PlaybookRun) -> None:
             previous = dict(run.answers).get(node)
             rewound = rewind(spec, run, node)
-            self._check_level(actor, rewound)
+            # Whoever owns the incident now may re-route an earlier verdict (an L2 operator finding
+            # that the L1 configuration check was wrong); so may an operator of that step's level.
+            if not (actor.may_act_at(rewound.level) or (actor.may_act_at(run.level) and run.level >= rewound.level)):
+                self._check_level(actor, rewound)
             new_run, effects = advance(spec, rewound, outcome)
             self._append(session, incident, EventKind.OVERRIDDEN, actor, node=node, outcome=outcome, note=reason,
                          data={"previous": previous, "level": rewound.level})
