@@ -71,7 +71,9 @@ class ServerConfig(BaseModel):
     tls_port: int = Field(default=5061, ge=1, le=65535, description="SIP over TLS")
     tls_server_name: str | None = Field(default=None, description="name the certificate must carry")
     ca_file: Path | None = Field(default=None, description="CA bundle to verify the server certificate")
-    jsonrpc_url: str | None = Field(default=None, description="Kamailio JSON-RPC over HTTP")
+    jsonrpc_url: str | None = Field(
+        default=None, description="Kamailio JSON-RPC over HTTP, or fifo:///path when run on the server"
+    )
     accounts_db_url: str | None = Field(default=None, description="SQLAlchemy URL of the accounts DB")
     accounts_db_password: SecretStr | None = Field(default=None, description="from env only")
     accounts_db_password_file: Path | None = None
@@ -89,7 +91,14 @@ class ServerConfig(BaseModel):
             raise ValueError(f"no CA file at {v}; point it at the PEM bundle that signed the server certificate")
         return v
 
-    @field_validator("jsonrpc_url", "console_url", "metrics_url")
+    @field_validator("jsonrpc_url")
+    @classmethod
+    def _rpc_url(cls, v: str | None) -> str | None:
+        if v is not None and urlsplit(v).scheme not in ("http", "https", "fifo"):
+            raise ValueError("must be an http://, https:// or fifo:///path URL")
+        return v
+
+    @field_validator("console_url", "metrics_url")
     @classmethod
     def _http_url(cls, v: str | None) -> str | None:
         if v is not None and urlsplit(v).scheme not in ("http", "https"):
