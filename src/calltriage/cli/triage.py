@@ -8,7 +8,6 @@ from typing import Any
 import typer
 
 from calltriage.cli.common import JsonOpt, actor, app_for, echo, emit_json
-from calltriage.cli.incident import format_event
 from calltriage.errors import CalltriageError
 from calltriage.services.context import App
 
@@ -75,5 +74,3 @@ def triage(
 def register(app: typer.Typer) -> None:
     app.command("triage")(triage)
 
-
-__all__ = ["format_event", "register", "triage_service"]

@@ -40,6 +40,7 @@ class PlaybookCatalog:
         self.store = store
         self.dirs = dirs
         self.probes = probes if probes is not None else known_probes()
+        self._pinned: dict[tuple[str, str], PlaybookSpec] = {}
 
     def files(self) -> list[Path]:
         found: list[Path] = []
@@ -83,8 +84,13 @@ class PlaybookCatalog:
                                             source=spec.source, path=spec.path, stored_at=datetime.now(UTC)))
 
     def pinned(self, playbook_id: str, version: str) -> PlaybookSpec:
+        # A version is a content hash: once read, it never changes, so it is read from the store once.
         assert self.store is not None
-        return _pinned(self.store, playbook_id, version)
+        key = (playbook_id, version)
+        spec = self._pinned.get(key)
+        if spec is None:
+            spec = self._pinned[key] = _pinned(self.store, playbook_id, version)
+        return spec
 
 
 @lru_cache(maxsize=64)

@@ -9,22 +9,23 @@ the old or the new state, never a mix, and two operators can never both win.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from calltriage.domain.model import EventKind, IncidentStatus, NodeKind, ProbeResult
+from calltriage.domain.model import EventKind, NodeKind, ProbeResult
 from calltriage.engine import PlaybookRun, advance, close_at, escalate_to, handoff_into, outcome_for, rewind
 from calltriage.engine import start as start_run
 from calltriage.engine.run import Effect
 from calltriage.engine.spec import PlaybookSpec
-from calltriage.errors import CalltriageError, Conflict, Forbidden, InvalidAnswer, NotFound
+from calltriage.errors import Conflict, Forbidden, InvalidAnswer
 from calltriage.services.catalog import PlaybookCatalog
-from calltriage.services.views import event_view, incident_view, step_view
+from calltriage.services.queues import count, incident_filters, incident_json, not_found
+from calltriage.services.views import incident_view, step_view
 from calltriage.store import Store
 from calltriage.store.models import Event, Incident
 
@@ -62,10 +63,7 @@ class IncidentService:
 
     # -- reading -----------------------------------------------------------------------------
     def get(self, incident_id: int) -> dict[str, Any]:
-        with self.store.read() as session:
-            incident = self._find(session, incident_id)
-            events = self._events(session, incident_id)
-        return incident_view(incident, events)
+        return incident_json(self.store, incident_id)
 
     def spec_for(self, incident: Incident | dict[str, Any]) -> PlaybookSpec:
         if isinstance(incident, dict):
@@ -79,27 +77,15 @@ class IncidentService:
 
     def list_incidents(self, *, status: str | None = None, level: int | None = None, query: str | None = None,
              limit: int = 50, offset: int = 0, order: str = "recent") -> tuple[list[dict[str, Any]], int]:
-        if status is not None and status not in {s.value for s in IncidentStatus}:
-            raise InvalidAnswer(f"unknown status {status!r}: use one of open, closed, handed-off")
-        if level is not None and level not in (1, 2, 3):
-            raise InvalidAnswer(f"unknown level {level!r}: use 1, 2 or 3")
         if not 1 <= limit <= 500 or offset < 0:
             raise InvalidAnswer("limit must be 1..500 and offset >= 0")
-        filters = []
-        if status:
-            filters.append(Incident.status == status)
-        if level:
-            filters.append(Incident.level == level)
-        if query:
-            like = f"%{_clean(query, 'search', limit=200)}%"
-            filters.append(or_(Incident.caller.ilike(like), Incident.callee.ilike(like),
-                               Incident.summary.ilike(like), Incident.reporter.ilike(like)))
+        filters = incident_filters(status=status, level=level, query=query)
         sort = Incident.id.desc() if order == "recent" else Incident.updated_at.asc()
         with self.store.read() as session:
-            total = session.scalar(select(func.count()).select_from(Incident).where(*filters)) or 0
+            total = count(session, filters)
             rows = session.scalars(select(Incident).where(*filters).order_by(sort).limit(limit).offset(offset))
             items = [incident_view(row, None) for row in rows]
-        return items, int(total)
+        return items, total
 
     # -- changing ----------------------------------------------------------------------------
     def open(self, *, playbook_id: str, caller: str, callee: str, summary: str = "", reporter: str = "",
@@ -243,11 +229,8 @@ class IncidentService:
             stmt = stmt.with_for_update()
         incident = session.scalars(stmt).first()
         if incident is None:
-            raise NotFound(f"no incident {incident_id}: list incidents with `calltriage incident list`")
+            raise not_found(incident_id)
         return incident
-
-    def _events(self, session: Session, incident_id: int) -> Sequence[Event]:
-        return session.scalars(select(Event).where(Event.incident_id == incident_id).order_by(Event.seq)).all()
 
     def _expect(self, session: Session, incident: Incident, run: PlaybookRun, node: str | None,
                 revision: int | None) -> None:
@@ -326,4 +309,3 @@ class IncidentService:
         session.flush()
 
 
-__all__ = ["Actor", "CalltriageError", "IncidentService", "event_view"]

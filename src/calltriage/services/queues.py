@@ -3,7 +3,7 @@
 ``Incident.state`` (the playbook run: path, answers, escalations) is a JSON column that grows
 with every step; parsing it for each of fifty queue rows was most of a queue page's cost. The
 queue and search pages show only plain columns, so they select just those. The JSON of a
-single incident (``incident show --json``) still comes from ``IncidentService.get``.
+single incident (``incident show --json``, ``IncidentService.get``) is ``incident_json``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Row, Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from calltriage.domain.model import IncidentStatus
 from calltriage.errors import InvalidAnswer, NotFound
 from calltriage.services.views import incident_view, iso
 from calltriage.store import Store
@@ -37,6 +38,13 @@ def one_statement(store: Store) -> Iterator[Session]:
         yield session
 
 
+MAX_SEARCH = 200
+
+
+def not_found(incident_id: int) -> NotFound:
+    return NotFound(f"no incident {incident_id}: list incidents with `calltriage incident list`")
+
+
 def incident_json(store: Store, incident_id: int) -> dict[str, Any]:
     """``IncidentService.get`` (= `incident show --json`) in one query: the incident joined with its
     events, ordered by ``seq`` along the (incident_id, seq) unique index."""
@@ -44,7 +52,7 @@ def incident_json(store: Store, incident_id: int) -> dict[str, Any]:
         rows = session.execute(select(Incident, Event).outerjoin(Event, Event.incident_id == Incident.id)
                                .where(Incident.id == incident_id).order_by(Event.seq)).all()
     if not rows:
-        raise NotFound(f"no incident {incident_id}: list incidents with `calltriage incident list`")
+        raise not_found(incident_id)
     return incident_view(rows[0][0], [event for _, event in rows if event is not None])
 
 
@@ -65,13 +73,15 @@ def brief(store: Store, incident_id: int) -> dict[str, Any]:
     with store.read() as session:
         row = session.execute(light_select([Incident.id == incident_id])).first()
     if row is None:
-        raise NotFound(f"no incident {incident_id}: list incidents with `calltriage incident list`")
+        raise not_found(incident_id)
     return row_view(row)
 
 
-def search(store: Store, *, status: str | None = None, level: int | None = None, query: str | None = None,
-           limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
-    """The desk's search page: light rows, newest first, and the exact total."""
+def incident_filters(*, status: str | None = None, level: int | None = None,
+                     query: str | None = None) -> list[Any]:
+    """WHERE clauses of every incident list (CLI, API, desk search), with one-line errors."""
+    if status is not None and status not in {s.value for s in IncidentStatus}:
+        raise InvalidAnswer(f"unknown status {status!r}: use one of open, closed, handed-off")
     if level is not None and level not in (1, 2, 3):
         raise InvalidAnswer(f"unknown level {level!r}: use 1, 2 or 3")
     where: list[Any] = []
@@ -79,13 +89,25 @@ def search(store: Store, *, status: str | None = None, level: int | None = None,
         where.append(Incident.status == status)
     if level:
         where.append(Incident.level == level)
-    if query:
-        text = query.strip()[:200]
-        if text:
-            like = f"%{text}%"
-            where.append(or_(Incident.caller.ilike(like), Incident.callee.ilike(like),
-                             Incident.summary.ilike(like), Incident.reporter.ilike(like)))
+    text = (query or "").strip()
+    if len(text) > MAX_SEARCH:
+        raise InvalidAnswer(f"search is {len(text)} characters long: keep it under {MAX_SEARCH}")
+    if text:
+        like = f"%{text}%"
+        where.append(or_(Incident.caller.ilike(like), Incident.callee.ilike(like),
+                         Incident.summary.ilike(like), Incident.reporter.ilike(like)))
+    return where
+
+
+def count(session: Session, where: Sequence[Any]) -> int:
+    return int(session.scalar(select(func.count()).select_from(Incident).where(*where)) or 0)
+
+
+def search(store: Store, *, status: str | None = None, level: int | None = None, query: str | None = None,
+           limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """The desk's search page: light rows, newest first, and the exact total."""
+    where = incident_filters(status=status, level=level, query=query)
     with store.read() as session:
-        total = session.scalar(select(func.count()).select_from(Incident).where(*where)) or 0
+        total = count(session, where)
         rows = session.execute(light_select(where).order_by(Incident.id.desc()).limit(limit).offset(offset))
-        return [row_view(r) for r in rows], int(total)
+        return [row_view(r) for r in rows], total
