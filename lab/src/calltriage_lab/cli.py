@@ -33,6 +33,7 @@ def _emit(data: Any) -> None:
 
 def _summary(info: dict[str, Any]) -> dict[str, Any]:
     return {
+        "backend": info.get("backend", "kamailio"),
         "config": info["config"], "dir": info["dir"], "ports": info["ports"],
         "accounts": [{"username": a["username"], "number": a["number"]} for a in info["accounts"]],
     }
@@ -44,6 +45,11 @@ def _running(directory: Path) -> KamailioLab | None:
     info = labfiles.read_lab_info(directory)
     if info.get("pid") is None:
         return None
+    if info.get("backend") == "privateserver":
+        from calltriage_lab.privateserver import cli_support
+
+        ps_lab = cli_support.attach(directory)
+        return ps_lab if ps_lab.running() else None
     lab = labfiles.attach(directory)
     return lab if lab.running() else None
 
@@ -63,11 +69,21 @@ def up(
     min_client_version: str = typer.Option(labfiles.MIN_CLIENT_VERSION, "--min-client-version"),
     auth_fail_403: bool = typer.Option(False, "--auth-fail-403", help="Wrong password -> 403, not 401."),
     alias_fork: bool = typer.Option(False, "--alias-fork", help="A number assigned twice rings both."),
+    backend: str = typer.Option("kamailio", "--backend",
+                                help="kamailio (SQLite, JSON-RPC) or privateserver (MariaDB views, NRPE, HTTPS console)."),
     json_out: bool = JsonOpt,
 ) -> None:
     """Start the lab (demo accounts alice, bob, carol, svc-a, svc-b) and write its server config."""
     directory = directory.resolve()
-    if _running(directory) is None:
+    if backend not in ("kamailio", "privateserver"):
+        raise LabError(f"unknown lab backend {backend!r}: use kamailio or privateserver")
+    if backend == "privateserver":
+        from calltriage_lab.privateserver import cli_support
+
+        if auth_fail_403 or alias_fork:
+            raise LabError("--auth-fail-403 and --alias-fork are options of the kamailio lab only")
+        cli_support.up(directory, fresh=fresh, min_client_version=min_client_version)
+    elif _running(directory) is None:
         if fresh and directory.exists():
             if not (directory / "lab.sqlite").exists() and any(directory.iterdir()):
                 raise LabError(f"{directory} is not a lab folder: choose another --dir")
@@ -92,6 +108,9 @@ def up(
     typer.echo(f"  SIP udp/tcp 127.0.0.1:{info['ports']['sip']}  TLS 127.0.0.1:{info['ports']['tls']}"
                f"  JSON-RPC {info['jsonrpc_url']}")
     typer.echo(f"  server config: {info['config']}")
+    ps = info.get("privateserver")
+    if ps:
+        typer.echo(f"  views: {info['db']}  NRPE 127.0.0.1:{ps['nrpe_port']}  console {ps['console_url']}")
     typer.echo(f"  passwords: {info['secrets_dir']}/<user> (0600)")
     for a in info["accounts"]:
         typer.echo(f"  {a['username']:<8} {a['number'] or '':<12} {a['edition']}")
@@ -102,6 +121,14 @@ def down(directory: Path = DirOpt,
          purge: bool = typer.Option(False, "--purge", help="Also delete the lab folder.")) -> None:
     """Stop the lab (its folder stays unless --purge)."""
     directory = directory.resolve()
+    from calltriage_lab.privateserver import cli_support
+
+    if cli_support.is_privateserver(directory):
+        stopped = cli_support.down(directory)
+        if purge:
+            shutil.rmtree(directory)
+        typer.echo("Lab stopped (its database dropped)." if stopped else "Lab was not running.")
+        return
     lab = _running(directory)
     if lab is not None:
         lab.stop()
@@ -130,6 +157,10 @@ def status(directory: Path = DirOpt, json_out: bool = JsonOpt) -> None:
                   for a in info["accounts"]}
     data = {**_summary(info), "running": lab is not None, "answering": answering,
             "pid": info["pid"] if lab else None, "registered": registered}
+    if info.get("backend") == "privateserver" and info.get("pid") is not None:
+        from calltriage_lab.privateserver import cli_support
+
+        data.update(cli_support.status_extra(cli_support.attach(directory)))
     if json_out:
         _emit(data)
         return

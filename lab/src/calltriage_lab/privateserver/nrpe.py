@@ -69,7 +69,7 @@ class NrpeSetup:
                               " -T application/json -s uptime -t 3"),
             # the accounts store answers a query
             "check_database": (f"{p}/check_mysql_query -H 127.0.0.1 -P 3306 -f {self.option_file} -g client"
-                               f' -d {self.database} -q "SELECT COUNT(*) FROM subscriber"-w 0: -c 0:'),
+                               f' -d {self.database} -q "SELECT COUNT(*) FROM subscriber" -w 0: -c 0:'),
             # the management console's health page
             "check_console": f"{p}/check_http -S -H 127.0.0.1 -p {self.console_port} -u /health -s '\"status\": \"ok\"' -t 3",
             # machine resources (per-core load; generous: the lab shares its box)

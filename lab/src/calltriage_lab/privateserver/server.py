@@ -171,8 +171,10 @@ class PrivateServerLab(KamailioLab):
     def drop_registration(self, username: str) -> None:
         """The account's registration ends server-side (as if it expired): contacts removed and
         the SIP Sessions log says UNREGISTER (EXPIRED), as the appliance's expiry would."""
+        had_contacts = bool(self.contacts(username))
         super().drop_registration(username)
-        self.db.record_session("UNREGISTER", username, "EXPIRED")
+        if had_contacts:
+            self.db.record_session("UNREGISTER", username, "EXPIRED")
 
     def require_running(self) -> None:
         if not self.running():
