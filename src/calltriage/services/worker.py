@@ -101,12 +101,17 @@ class Worker:
                 thread.join(0.5)
 
     def close(self, timeout: float = 0.5) -> None:
-        """Stop claiming; a probe still waiting is abandoned (its lease expires, another worker
-        takes the job over; earlier results are already stored)."""
+        """Stop claiming; a probe still waiting is abandoned and its job handed back to the queue
+        for another worker (earlier results are already stored)."""
         self._stop.set()
         self._wake.set()
         for thread in self._threads:
             thread.join(timeout=timeout)
+        if any(thread.is_alive() for thread in self._threads):
+            try:
+                self.queue.release(self.name)
+            except CalltriageError as exc:  # the lease expires instead
+                log.warning("triage worker %s: jobs not handed back: %s", self.name, exc.message)
         if self._runner is not None:
             self._runner.close()
 

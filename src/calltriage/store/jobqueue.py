@@ -73,7 +73,7 @@ class Job:
             "finished_at": _iso(self.finished_at), "probe": self.probe, "node": self.node,
             "instruction": dict(self.instruction) if self.instruction else None,
             "probed": list(self.probed), "waiting_for": self.waiting_for, "error": self.error,
-            "attempts": self.attempts,
+            "attempts": self.attempts, "worker": self.worker,
         }
 
 
@@ -173,6 +173,15 @@ class JobQueue:
             result = session.execute(update(TriageJob).where(TriageJob.worker == worker,
                                                              TriageJob.state == "running")
                                      .values(lease_until=now + self.lease, heartbeat_at=now))
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def release(self, worker: str) -> int:
+        """A worker shutting down hands its running jobs back at once (the claim does not count)."""
+        now = self.clock()
+        with self.store.write() as session:
+            result = session.execute(update(TriageJob).where(TriageJob.worker == worker, TriageJob.state == "running")
+                                     .values(state="queued", worker=None, lease_until=None, run_after=now,
+                                             attempts=TriageJob.attempts - 1, probe=None, instruction=None))
             return int(result.rowcount)  # type: ignore[attr-defined]
 
     def _fenced(self, job: Job, worker: str) -> Any:
