@@ -24,7 +24,8 @@ The questions (``QUESTIONS``): ``registrations`` (live contacts of an account),
 ``registration_events`` (REGISTER / connection events since a moment), ``call_attempts``
 (calls by an account since a moment with final codes and the side that failed), ``directory``
 (does the account exist, is it disabled, its numbers, what the app must be configured with),
-``number_routes`` (which accounts a number routes to), ``services`` (the server's services
+``app_requirements`` (what every app must be configured with), ``number_routes`` (which
+accounts a number routes to), ``services`` (the server's services
 and resources), ``control_plane`` (can calltriage reach the server's management interface).
 """
 
@@ -190,6 +191,8 @@ class RegistrationEvents:
     events: tuple[RegistrationEvent, ...]
     sources: tuple[str, ...]
     unavailable: Mapping[str, str] = field(default_factory=dict)
+    # sources among ``sources`` whose records have sub-second times
+    precise_sources: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -424,6 +427,11 @@ class ServerBackend(Protocol):
 
     async def directory(self, account: str) -> DirectoryEntry | CannotTell:
         """The account ``account`` (a username) in the server's directory."""
+        ...
+
+    async def app_requirements(self) -> AppConfig | CannotTell:
+        """What every app on this server must be configured with (transport, port, minimum
+        version), server-wide; per-account values are in ``directory()``."""
         ...
 
     async def number_routes(self, number: str) -> NumberRoutes | CannotTell:
