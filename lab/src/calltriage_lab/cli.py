@@ -71,7 +71,7 @@ def up(
     alias_fork: bool = typer.Option(False, "--alias-fork", help="A number assigned twice rings both."),
     stock: bool = typer.Option(False, "--stock", help="A stock Kamailio: no lab enrichments (docs/lab.md)."),
     backend: str = typer.Option("kamailio", "--backend",
-                                help="kamailio (SQLite, JSON-RPC) or privateserver (MariaDB views, NRPE, HTTPS console)."),
+                                help="kamailio, or privateserver (MariaDB views, NRPE, HTTPS console)."),
     json_out: bool = JsonOpt,
 ) -> None:
     """Start the lab (demo accounts alice, bob, carol, svc-a, svc-b) and write its server config."""

@@ -70,7 +70,7 @@ def make_handler(health: Health) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "PrivateServerLabConsole/1.0"
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             if self.path not in ("/health", "/"):
                 self._send(404, "text/plain", b"not found\n")
                 return
@@ -92,7 +92,7 @@ def make_handler(health: Health) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's signature
+        def log_message(self, format: str, *args: Any) -> None:
             print(f"{self.address_string()} {format % args}", flush=True)
 
     return Handler

@@ -50,7 +50,8 @@ class Daemon:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             if self.proc.poll() is not None:
-                raise LabStartError(f"{self.name} exited with code {self.proc.returncode} at start: see {self.log_path}")
+                code = self.proc.returncode
+                raise LabStartError(f"{self.name} exited with code {code} at start: see {self.log_path}")
             if ready():
                 return
             time.sleep(0.05)

@@ -92,7 +92,9 @@ class LabMariaDB:
         try:
             return self._secret(user).read_text().strip()
         except OSError:
-            raise LabError(f"no password for DB user {user} in {self.secrets_dir}: run `calltriage lab up` again") from None
+            raise LabError(
+                f"no password for DB user {user} in {self.secrets_dir}: run `calltriage lab up` again"
+            ) from None
 
     def _write_secret(self, path: Path, text: str) -> None:
         self.secrets_dir.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -60,7 +60,8 @@ class NrpeSetup:
             # the engine's processes (this lab's Kamailio only: its pid file is on its command line)
             "check_voip_engine": f"{p}/check_procs -C kamailio -a {self.directory}/run/kamailio.pid -c 1:",
             # a SIP OPTIONS over TCP answered 200
-            "check_sip": f'{p}/check_tcp -H 127.0.0.1 -p {self.sip_port} -t 3 -E -s "{options}" -e "SIP/2.0 200" -M crit',
+            "check_sip": (f'{p}/check_tcp -H 127.0.0.1 -p {self.sip_port} -t 3 -E -s "{options}"'
+                          ' -e "SIP/2.0 200" -M crit'),
             # the SIP/TLS port accepts connections (no handshake: Kamailio 5.6.3 must not see
             # concurrent TLS handshakes)
             "check_sip_tls": f"{p}/check_tcp -H 127.0.0.1 -p {self.tls_port} -t 3",
@@ -71,7 +72,8 @@ class NrpeSetup:
             "check_database": (f"{p}/check_mysql_query -H 127.0.0.1 -P 3306 -f {self.option_file} -g client"
                                f' -d {self.database} -q "SELECT COUNT(*) FROM subscriber" -w 0: -c 0:'),
             # the management console's health page
-            "check_console": f"{p}/check_http -S -H 127.0.0.1 -p {self.console_port} -u /health -s '\"status\": \"ok\"' -t 3",
+            "check_console": (f"{p}/check_http -S -H 127.0.0.1 -p {self.console_port} -u /health"
+                              " -s '\"status\": \"ok\"' -t 3"),
             # machine resources (per-core load; generous: the lab shares its box)
             "check_load": f"{p}/check_load -r -w 20,20,20 -c 40,40,40",
             "check_disk": f"{p}/check_disk -w 2% -c 1% -p /",

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from calltriage_lab.certs import SERVER_NAME
-from calltriage_lab.errors import LabError
 from calltriage_lab.ports import distinct_ports
 from calltriage_lab.privateserver.accounts import PsLabDB
 from calltriage_lab.privateserver.daemons import Daemon
@@ -175,7 +174,3 @@ class PrivateServerLab(KamailioLab):
         super().drop_registration(username)
         if had_contacts:
             self.db.record_session("UNREGISTER", username, "EXPIRED")
-
-    def require_running(self) -> None:
-        if not self.running():
-            raise LabError("the PrivateServer lab's SIP engine is not running: `calltriage lab up --backend privateserver`")
