@@ -24,6 +24,7 @@ class PsLabDB(LabMariaDB):
     """Provisioning of the PrivateServer lab (writer user)."""
 
     domain = "lab.test"
+    enrichments = False  # none of the Kamailio lab's enrichment tables: the appliance has its own
 
     def audit(self, event_type: str, username: str, details: str) -> None:
         rows = self.sql("SELECT id FROM ps_account WHERE username = %s", (username,))

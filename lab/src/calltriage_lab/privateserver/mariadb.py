@@ -98,6 +98,7 @@ class LabMariaDB:
 
     def _write_secret(self, path: Path, text: str) -> None:
         self.secrets_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         path.touch(mode=0o600)
         path.chmod(0o600)
         path.write_text(text)

@@ -101,7 +101,7 @@ class NrpeSetup:
         self.log_path.touch()
         if os.geteuid() == 0:
             nagios = pwd.getpwnam("nagios")
-            for path in (self.log_path, self.option_file):
+            for path in (self.log_path, self.option_file.parent, self.option_file):
                 os.chown(path, nagios.pw_uid, nagios.pw_gid)
 
     def command(self) -> list[str]:

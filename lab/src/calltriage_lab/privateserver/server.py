@@ -15,8 +15,10 @@ engine only (the appliance's "voip engine down" fault); `shutdown()` stops every
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
+import tempfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -88,6 +90,11 @@ class PrivateServerLab(KamailioLab):
 
     @property
     def option_file(self) -> Path:
+        """The NRPE database check's MySQL option file. As root, NRPE's checks run as user
+        `nagios`, which cannot enter a private lab folder: the file then lives in a folder of
+        its own under /tmp (0700, owned by nagios), removed by shutdown()."""
+        if os.geteuid() == 0:
+            return Path(tempfile.gettempdir()) / f"{self.db.name}-nrpe" / "client.cnf"
         return self.dir / "secrets" / "db-client.cnf"
 
     def nrpe_setup(self) -> NrpeSetup:
@@ -136,6 +143,8 @@ class PrivateServerLab(KamailioLab):
         self.stop()
         self.nrpe.stop()
         self.console.stop()
+        if self.option_file.parent.name.endswith("-nrpe"):
+            shutil.rmtree(self.option_file.parent, ignore_errors=True)
 
     def cleanup(self) -> None:
         """Stop everything, drop the database and its users; remove a temporary folder."""

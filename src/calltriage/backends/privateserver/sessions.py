@@ -2,8 +2,10 @@
 
 The appliance keeps no registrar interface calltriage may read, so "is it registered now" is
 derived from the log: per remote address, the last REGISTER not followed by an UNREGISTER
-(an UNREGISTER without address - an expiry - ends them all) or by a DISCONNECT of that address,
-and not past the expiry its details state (``expires=N``), when they state one.
+(an UNREGISTER without address - an expiry - ends them all) and not past the expiry its details
+state (``expires=N``), when they state one. Like a registrar, the appliance keeps a registration
+whose connection dropped until it expires: a later DISCONNECT of its address is reported on the
+contact (``disconnected``), and whether the device still answers is for a SIP check to tell.
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ def current(account: str, found: Sequence[dict[str, Any]], cfg: PrivateServerSet
             now: datetime) -> Registrations:
     names = kinds(cfg)
     live: dict[str, dict[str, Any]] = {}
+    dropped: dict[str, dict[str, Any]] = {}
     connected: set[str] = set()
     seen_register = False
     for row in found:
@@ -75,13 +78,14 @@ def current(account: str, found: Sequence[dict[str, Any]], cfg: PrivateServerSet
         elif kind == "registered":
             seen_register = True
             live[addr] = row
+            dropped.pop(addr, None)
         elif kind == "unregistered":
             if addr:
                 live.pop(addr, None)
             else:
                 live.clear()
         elif kind == "disconnected" and addr:
-            live.pop(addr, None)
+            dropped[addr] = row
     contacts: list[Contact] = []
     for addr, row in live.items():
         moment = v.to_utc(row["time"], tz)
@@ -92,7 +96,8 @@ def current(account: str, found: Sequence[dict[str, Any]], cfg: PrivateServerSet
         contacts.append(Contact(
             address=None, transport=_transport(row, connected), server_port=None, source=addr or None,
             expires=left, user_agent=row.get("useragent"), last_modified=moment,
-            extra={"tlscipher": row.get("tlscipher"), "from": "sip_sessions"},
+            extra={"tlscipher": row.get("tlscipher"), "from": "sip_sessions",
+                   "disconnected": v.to_utc(dropped[addr]["time"], tz).isoformat() if addr in dropped else None},
         ))
     if contacts:
         return Registrations(account, "registered", tuple(contacts))
