@@ -39,8 +39,8 @@ class Health:
 
     def engine(self) -> dict[str, Any]:
         try:
-            uptime = rpc.call(self.jsonrpc_url, "core.uptime", timeout=2)
-            version = rpc.call(self.jsonrpc_url, "core.version", timeout=2)
+            uptime = rpc.call(self.jsonrpc_url, "core.uptime", timeout=0.8)
+            version = rpc.call(self.jsonrpc_url, "core.version", timeout=0.8)
         except (OSError, rpc.RpcError) as exc:
             return {"status": "fail", "detail": f"voip engine does not answer: {type(exc).__name__}"}
         return {"status": "ok", "uptime_s": uptime.get("uptime"), "version": str(version).strip()}

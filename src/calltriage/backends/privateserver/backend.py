@@ -100,9 +100,21 @@ class PrivateServerBackend:
         await self.env.limiter.acquire()
         return await sessions.rows(self.db, self.views["sip_session"], account, since, self.tz, self._t())
 
+    async def _engine_down(self) -> CannotTell | None:
+        """While the appliance's own console says its SIP engine is down, its session log says
+        nothing about now (nothing writes it): questions about "now" cannot be told."""
+        url = self.settings.server.console_url
+        if url is None:
+            return None
+        why = await console.engine_failure(url, self.env.ssl_context(), self._t(0.6))
+        return None if why is None else CannotTell(f"{why}: its SIP Sessions log cannot tell what happens now")
+
     async def registrations(self, account: str) -> Registrations | CannotTell:
         if self.db is None:
             return CannotTell(NO_DB)
+        down = await self._engine_down()
+        if down is not None:
+            return down
         try:
             rows = await self._session_rows(account, None)
         except SqlUnavailable as exc:
@@ -112,6 +124,9 @@ class PrivateServerBackend:
     async def registration_events(self, account: str, since: datetime) -> RegistrationEvents | CannotTell:
         if self.db is None:
             return CannotTell(NO_DB)
+        down = await self._engine_down()
+        if down is not None:
+            return down
         since = utc(since)
         events: list[RegistrationEvent] = []
         read: list[str] = []
