@@ -81,8 +81,8 @@ class PrivateServerBackend:
         directory = (Capability.yes() if query else Capability.no(NO_QUERY)) if db else no_db
         return {
             "registrations": Capability.partial(
-                "derived from the SIP Sessions log (V_SIP_SESSION): contact addresses and live expiry are "
-                "not exposed, so a device is not probed directly") if db else no_db,
+                "derived from the SIP Sessions log (V_SIP_SESSION), not a live registrar: contact URIs are "
+                "not exposed, expiry only where the log states it") if db else no_db,
             "registration_events": Capability.yes() if db else no_db,
             "call_attempts": Capability.yes(CDR_RECORDS) if db else no_db,
             "directory": directory,
