@@ -145,7 +145,7 @@ class PrivateServerBackend:
             unavailable["auth_events"] = str(_db_cannot(exc))
         if not read:
             return CannotTell("; ".join(unavailable.values()))
-        events = sorted((e for e in events if e.time >= since.replace(microsecond=0)), key=lambda e: e.time)
+        events = sorted((e for e in events if _after(e.time, e.precise, since)), key=lambda e: e.time)
         precise = tuple(src for src in read if any(e.precise for e in events if _source(e) == src)) or tuple(read)
         return RegistrationEvents(account, since, tuple(events), tuple(read), unavailable, precise)
 
@@ -193,7 +193,7 @@ class PrivateServerBackend:
         if targets:
             wanted = set(targets)
             found = [a for a in found if a.dialled in wanted or a.reached in wanted]
-        found = [a for a in found if a.time >= since.replace(microsecond=0)]
+        found = [a for a in found if _after(a.time, a.precise, since)]
         return CallAttempts(account, since, tuple(sorted(found, key=lambda a: a.time)), CDR_RECORDS, unavailable)
 
     async def _cdr(self, account: str, numbers: tuple[str, ...], since: datetime) -> list[CallAttempt]:
@@ -303,8 +303,14 @@ def _source(event: RegistrationEvent) -> str:
 
 
 def _local(moment: datetime, tz: tzinfo) -> datetime:
-    """An aware moment as the appliance's naive local time (its views' DATETIME columns)."""
-    return utc(moment).astimezone(tz).replace(tzinfo=None)
+    """An aware moment as the appliance's naive local time (its views' DATETIME columns), in
+    whole seconds: a view without sub-second times keeps a same-second row (``_after`` decides)."""
+    return utc(moment).astimezone(tz).replace(tzinfo=None, microsecond=0)
+
+
+def _after(moment: datetime, precise: bool, since: datetime) -> bool:
+    """At or after ``since``: to the microsecond for a precise record, else by the second."""
+    return moment >= since if precise else moment >= since.replace(microsecond=0)
 
 
 def _local_tz() -> tzinfo:
