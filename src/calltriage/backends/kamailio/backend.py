@@ -167,6 +167,7 @@ class KamailioBackend:
                     precise.append("accounting")
                 events += [records.register_event(t, r, table) for t, r in rows]
             except SqlUnavailable as exc:
+                self._tables.pop("acc", None)
                 unavailable["accounting"] = str(_db_cannot(exc))
         if not sources:
             if unavailable:
