@@ -36,11 +36,14 @@ def up(directory: Path, *, fresh: bool, min_client_version: str) -> None:
     if directory.exists() and any(directory.iterdir()):
         if not (directory / labfiles.LAB_JSON).exists():
             raise LabError(f"{directory} is not a lab folder: choose another --dir")
+        if not is_privateserver(directory):
+            raise LabError(f"{directory} holds a kamailio lab: `calltriage lab down --purge --dir {directory}` "
+                           "first, or choose another --dir")
         if fresh:
             shutil.rmtree(directory)
     lab = PrivateServerLab(directory)
-    lab.start()
     try:
+        lab.start()
         for account in labfiles.DEMO_ACCOUNTS:
             password = secrets.token_urlsafe(12)
             labfiles.write_secret(lab.dir, account.username, password)
