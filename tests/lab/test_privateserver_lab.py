@@ -198,8 +198,13 @@ def test_lab_up_down_with_the_privateserver_backend(tmp_path: Any) -> None:
             assert secret.read_text().strip() not in up.output + config + json.dumps(lab_json)
         status = runner.invoke(app, ["status", "--dir", str(folder), "--json"])
         assert json.loads(status.output)["nrpe_running"] is True
-        fault = runner.invoke(app, ["fault", "disable", "carol", "--dir", str(folder)])
-        assert fault.exit_code == 0, fault.output
+        for fault in (["disable", "carol"], ["enable", "carol"], ["duplicate", "+15550002", "carol"],
+                      ["unregister", "bob"], ["freeze"], ["thaw"], ["db-break"], ["db-restore"],
+                      ["cert", "expired"], ["cert", "good"]):
+            done = runner.invoke(app, ["fault", *fault, "--dir", str(folder)])
+            assert done.exit_code == 0, (fault, done.output)
+        status = runner.invoke(app, ["status", "--dir", str(folder), "--json"])
+        assert json.loads(status.output)["answering"] is True
     finally:
         down = runner.invoke(app, ["down", "--dir", str(folder)])
     assert down.exit_code == 0 and "database dropped" in down.output
