@@ -12,7 +12,7 @@ are whole-truth only as far as that log goes (capability ``partial``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -33,7 +33,7 @@ from calltriage.backends.port import (
     ServicePart,
     utc,
 )
-from calltriage.backends.privateserver import accounts, console, nrpe, sessions
+from calltriage.backends.privateserver import accounts, console, nrpe, records, sessions
 from calltriage.backends.privateserver import views as v
 from calltriage.backends.sql import SqlReader, SqlUnavailable
 from calltriage.config import ServerSettings
@@ -151,14 +151,9 @@ class PrivateServerBackend:
 
     async def _auth_rows(self, account: str, since: datetime) -> list[tuple[dict[str, Any], Any]]:
         assert self.db is not None
-        view = self.views["auth_event"]
         await self.env.limiter.acquire()
-        rows = await self.db.fetch(
-            f"{view.select()} WHERE {view.col('principal')} = :account AND {view.col('time')} >= :since"
-            f" ORDER BY {view.col('time')}",
-            {"account": account, "since": _local(since, self.tz)}, timeout=self._t())
-        failures = {**v.AUTH_FAILURES, **self.cfg.auth_failures}
-        return [(r, failures[str(r["event"])]) for r in rows if str(r["event"]) in failures]
+        return await records.auth_failures(self.db, self.views["auth_event"], self.cfg, account, since, self.tz,
+                                           self._t())
 
     # ----- calls -----
 
@@ -178,7 +173,8 @@ class PrivateServerBackend:
                 numbers = known
         read = 0
         try:
-            found += await self._cdr(account, numbers, since)
+            await self.env.limiter.acquire()
+            found += await records.cdr(self.db, self.views["cdr"], account, numbers, since, self.tz, self._t())
             read += 1
         except SqlUnavailable as exc:
             unavailable["cdr"] = str(_db_cannot(exc))
@@ -195,22 +191,6 @@ class PrivateServerBackend:
             found = [a for a in found if a.dialled in wanted or a.reached in wanted]
         found = [a for a in found if _after(a.time, a.precise, since)]
         return CallAttempts(account, since, tuple(sorted(found, key=lambda a: a.time)), CDR_RECORDS, unavailable)
-
-    async def _cdr(self, account: str, numbers: tuple[str, ...], since: datetime) -> list[CallAttempt]:
-        assert self.db is not None
-        view = self.views["cdr"]
-        # the caller is the CDR's source number, or its channel (SIP/<account>) when mapped
-        who = [f"{view.col('src')} = :account"] + [f"{view.col('src')} = :n{i}" for i in range(len(numbers))]
-        params: dict[str, Any] = {"account": account, "since": _local(since, self.tz)}
-        params.update({f"n{i}": n for i, n in enumerate(numbers)})
-        if view.has("channel"):
-            who.append(f"{view.col('channel')} = :channel")
-            params["channel"] = f"SIP/{account}"
-        await self.env.limiter.acquire()
-        rows = await self.db.fetch(
-            f"{view.select()} WHERE ({' OR '.join(who)}) AND {view.col('time')} >= :since ORDER BY {view.col('time')}",
-            params, timeout=self._t())
-        return [v.cdr_attempt(r, account, self.tz) for r in rows]
 
     # ----- directory and numbers -----
 
@@ -240,19 +220,10 @@ class PrivateServerBackend:
     async def _changes(self, account: str) -> list[str] | CannotTell:
         """Recent configuration changes of the account (V_AUDIT_EVENT), newest first."""
         assert self.db is not None
-        view = self.views["audit_event"]
-        if not view.has("details"):
-            return []
-        since = datetime.now(UTC) - timedelta(days=7)
         try:
-            rows = await self.db.fetch(
-                f"{view.select()} WHERE {view.col('details')} LIKE :who AND {view.col('time')} >= :since"
-                f" ORDER BY {view.col('time')} DESC LIMIT 5",
-                {"who": f"{account}:%", "since": _local(since, self.tz)}, timeout=self._t())
+            return await records.changes(self.db, self.views["audit_event"], account, self.tz, self._t())
         except SqlUnavailable as exc:
             return CannotTell(f"recent changes not visible: {exc}")
-        return [f"changed {v.to_utc(r['time'], self.tz).isoformat(timespec='seconds')} by {r.get('actor')}: "
-                f"{r.get('event')} {r.get('details')}" for r in rows]
 
     async def app_requirements(self) -> AppConfig | CannotTell:
         s = self.settings.server
@@ -300,12 +271,6 @@ def _method(row: Mapping[str, Any]) -> str | None:
 
 def _source(event: RegistrationEvent) -> str:
     return event.source
-
-
-def _local(moment: datetime, tz: tzinfo) -> datetime:
-    """An aware moment as the appliance's naive local time (its views' DATETIME columns), in
-    whole seconds: a view without sub-second times keeps a same-second row (``_after`` decides)."""
-    return utc(moment).astimezone(tz).replace(tzinfo=None, microsecond=0)
 
 
 def _after(moment: datetime, precise: bool, since: datetime) -> bool:
