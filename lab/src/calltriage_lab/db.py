@@ -191,9 +191,15 @@ class LabDB:
             )
 
     def accounts(self) -> list[dict[str, Any]]:
-        """Provisioning rows (no passwords, no obfuscation keys); subscribers only on a stock lab."""
+        """Provisioning rows (no passwords, no obfuscation keys). A stock lab has no provisioning:
+        its subscribers with their first number, the rest unknown (None)."""
         if not self.enrichments:
-            return [{"username": r[0]} for r in self.sql("SELECT username FROM subscriber ORDER BY username")]
+            rows = self.sql(
+                "SELECT s.username, (SELECT a.alias_username FROM dbaliases a WHERE a.username = s.username"
+                " ORDER BY a.id LIMIT 1) FROM subscriber s ORDER BY s.username"
+            )
+            return [{"username": u, "display_name": u, "number": n, "edition": None, "transport": None,
+                     "port": None, "disabled": None} for u, n in rows]
         rows = self.sql(
             "SELECT username, display_name, number, edition, transport, port, disabled"
             " FROM provisioning ORDER BY username"
