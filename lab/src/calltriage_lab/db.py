@@ -16,6 +16,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+from calltriage_lab.errors import LabError
+
 Edition = Literal["professional", "enterprise"]
 DOMAIN = "lab.test"
 #: tables renamed by break_database("missing-table"): the accounts DB "is gone"
@@ -182,7 +184,8 @@ class LabDB:
 
     def _update_provisioning(self, username: str, column: str, value: Any) -> None:
         if not self.enrichments:
-            raise ValueError("this lab presents a stock Kamailio: it has no provisioning table")
+            raise LabError("this lab presents a stock Kamailio (lab up --stock): it has no provisioning table, "
+                           "so accounts cannot be disabled or reprovisioned; start it without --stock")
         with self.connect() as con:
             # column comes from a fixed allow-list, never from user input
             con.execute(
