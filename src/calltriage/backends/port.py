@@ -193,6 +193,9 @@ class RegistrationEvents:
     unavailable: Mapping[str, str] = field(default_factory=dict)
     # sources among ``sources`` whose records have sub-second times
     precise_sources: tuple[str, ...] = ()
+    # True when a REGISTER the server refused would show among the events (some servers record
+    # only successful registrations: then silence does not mean no REGISTER reached them)
+    sees_refusals: bool = False
 
 
 # ---------------------------------------------------------------------------------------------
