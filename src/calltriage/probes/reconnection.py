@@ -86,7 +86,7 @@ class ReconnectionProbe(BaseProbe):
         reg = optional(await kit.backend.registrations(acct.username))
         if reg is not None:
             ev.update(reg.evidence())
-        if not events.sees_refusals:
+        if events.sees_refusals is False:
             ev["sees_refusals"] = False
             return Verdict(
                 FAIL,
