@@ -22,6 +22,7 @@ import fcntl
 import ipaddress
 import json
 import os
+import re
 import socket
 import string
 import subprocess
@@ -179,6 +180,20 @@ class ClientNetwork:
         self.loss = percent
         self._check_impairments()
         self._apply_impairments()
+
+    def dropped(self) -> int:
+        """Packets the network's block and loss rules dropped so far."""
+        out = netcmd.run("nft", "list", "chain", "ip", self.id, "impair", netns=self.router_ns)
+        return sum(int(m) for m in re.findall(r"counter packets (\d+)", out))
+
+    def ping(self, count: int = 20, wait: float = 3.0) -> dict[str, Any]:
+        """UDP OPTIONS pings from the device namespace to the lab: ``{"sent", "answered", "rtt_ms"}``."""
+        argv = [sys.executable, "-m", "calltriage_lab.netping", SERVER_NAME, str(self.lab.sip_port), str(count),
+                "--wait", str(wait)]
+        out = subprocess.run(self.device_command(argv), capture_output=True, text=True, timeout=count + wait + 60)
+        if out.returncode != 0:
+            raise LabError(f"ping from {self.device_ns} failed: {out.stderr.strip().splitlines()[-1:]}")
+        return dict(json.loads(out.stdout))
 
     def info(self) -> dict[str, Any]:
         return {"name": self.name, "id": self.id, "slot": self.slot, "router_ns": self.router_ns,
