@@ -16,6 +16,7 @@ import typer
 
 from calltriage_lab import labfiles
 from calltriage_lab.errors import LabError
+from calltriage_lab.netcli import device_app, net_app
 from calltriage_lab.rpc import RpcError
 from calltriage_lab.server import KamailioLab
 
@@ -103,6 +104,7 @@ def down(directory: Path = DirOpt,
          purge: bool = typer.Option(False, "--purge", help="Also delete the lab folder.")) -> None:
     """Stop the lab (its folder stays unless --purge)."""
     directory = directory.resolve()
+    _remove_devices_and_networks(directory)
     lab = _running(directory)
     if lab is not None:
         lab.stop()
@@ -112,6 +114,16 @@ def down(directory: Path = DirOpt,
     if purge and (directory / "lab.sqlite").exists():
         shutil.rmtree(directory)
     typer.echo("Lab stopped." if lab is not None else "Lab was not running.")
+
+
+def _remove_devices_and_networks(directory: Path) -> None:
+    """Devices and client networks go with the lab (also ones left by a crashed run)."""
+    from calltriage_lab.device import stop_all
+    from calltriage_lab.netcmd import lab_prefix, sweep, unavailable_reason
+
+    stop_all(directory)
+    if unavailable_reason() is None:
+        sweep(lab_prefix(directory))
 
 
 @app.command()
@@ -218,3 +230,7 @@ def agent(
         _emit(out)
     else:
         typer.echo(" ".join(f"{k}={v}" for k, v in out.items()))
+
+
+app.add_typer(net_app, name="net")
+app.add_typer(device_app, name="device")

@@ -150,7 +150,7 @@ class ClientNetwork:
         return net
 
     @staticmethod
-    def list(lab_dir: Path) -> list[dict[str, Any]]:
+    def registered(lab_dir: Path) -> list[dict[str, Any]]:
         return sorted(_registry_by_name(lab_dir).values(), key=lambda e: str(e["name"]))
 
     # ---------- impairments (live) ----------

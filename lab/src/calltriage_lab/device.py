@@ -53,7 +53,7 @@ class Device:
     def request(self, cmd: str, timeout: float = 30.0, **params: Any) -> dict[str, Any]:
         """One control request; the reply dict (``ok`` false with ``error`` when refused)."""
         if not self.alive():
-            raise AgentError(f"device {self.user} is not running: start it with `calltriage lab device start {self.user}`")
+            raise AgentError(f"device {self.user} is not running: `calltriage lab device start {self.user}`")
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.settimeout(timeout)
             try:

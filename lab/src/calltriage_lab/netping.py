@@ -41,7 +41,8 @@ def ping(host: str, port: int, count: int, wait: float = 3.0) -> dict[str, objec
     for i in range(count):
         call_id = f"netping-{i}-{uuid.uuid4().hex}"
         uri = f"sip:127.0.0.1:{port}"  # the lab itself ("myself"): answered 200 Keepalive
-        msg = (f"OPTIONS {uri} SIP/2.0\r\nVia: SIP/2.0/UDP {local[0]}:{local[1]};rport;branch=z9hG4bK{uuid.uuid4().hex}\r\n"
+        via = f"SIP/2.0/UDP {local[0]}:{local[1]};rport;branch=z9hG4bK{uuid.uuid4().hex}"
+        msg = (f"OPTIONS {uri} SIP/2.0\r\nVia: {via}\r\n"
                f"From: <sip:netping@lab.test>;tag={i}\r\nTo: <{uri}>\r\nCall-ID: {call_id}\r\nCSeq: 1 OPTIONS\r\n"
                "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n")
         sent[call_id] = time.monotonic()
