@@ -64,6 +64,8 @@ def up(
     min_client_version: str = typer.Option(labfiles.MIN_CLIENT_VERSION, "--min-client-version"),
     auth_fail_403: bool = typer.Option(False, "--auth-fail-403", help="Wrong password -> 403, not 401."),
     alias_fork: bool = typer.Option(False, "--alias-fork", help="A number assigned twice rings both."),
+    tls_only: bool = typer.Option(True, "--tls-only/--any-transport",
+                                  help="Refuse UDP/TCP for accounts provisioned with TLS (403 TLS required)."),
     stock: bool = typer.Option(False, "--stock", help="A stock Kamailio: no lab enrichments (docs/lab.md)."),
     json_out: bool = JsonOpt,
 ) -> None:
@@ -74,7 +76,8 @@ def up(
             if not (directory / "lab.sqlite").exists() and any(directory.iterdir()):
                 raise LabError(f"{directory} is not a lab folder: choose another --dir")
             shutil.rmtree(directory)
-        lab = KamailioLab(directory, auth_fail_403=auth_fail_403, alias_fork=alias_fork, enrichments=not stock)
+        lab = KamailioLab(directory, auth_fail_403=auth_fail_403, alias_fork=alias_fork, enrichments=not stock,
+                          tls_only=tls_only)
         new_db = not lab.db.path.exists()
         lab.start()
         try:

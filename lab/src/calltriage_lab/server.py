@@ -54,6 +54,7 @@ class KamailioLab(FaultsMixin):
         alias_fork: bool = False,
         debug: bool = False,
         enrichments: bool = True,
+        tls_only: bool = False,
     ) -> None:
         self._own_dir = directory is None
         self.dir = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="calltriage-lab-"))
@@ -65,7 +66,8 @@ class KamailioLab(FaultsMixin):
         # enrichments=False: a stock Kamailio (stock schema and acc settings, no provisioning)
         self.defines = tuple(
             name for name, on in (("AUTH_FAIL_403", auth_fail_403), ("ALIAS_FORK", alias_fork),
-                                  ("WITH_DEBUG", debug), ("LAB_ENRICHMENTS", enrichments)) if on
+                                  ("WITH_DEBUG", debug), ("LAB_ENRICHMENTS", enrichments),
+                                  ("TLS_ONLY", tls_only and enrichments)) if on
         )
         self.db = LabDB(self.dir / "lab.sqlite", domain, enrichments)
         self.cert_dir = self.dir / "certs"
