@@ -41,13 +41,15 @@ def test_the_device_registers_through_the_nat_router(lab_factory, client_network
     assert any(net.device_ip in line for line in net.nat_bindings())
 
 
+@pytest.mark.parametrize("transport", ["tls", "udp"])
 def test_an_expired_nat_binding_leaves_a_registered_but_unreachable_contact(
-    lab_factory, client_network_factory, user_agent_factory
+    lab_factory, client_network_factory, user_agent_factory, transport
 ):
     lab = lab_factory()
     net = client_network_factory(lab, "home")
-    alice = user_agent_factory(lab, "alice", network=net)
+    alice = user_agent_factory(lab, "alice", network=net, transport=transport)
     assert alice.register().code == 200
+    assert net.wan_ip in lab.contacts("alice")[0]["Received"]
     assert _options(lab, "sip:alice@lab.test").code == 200  # reachable while the binding lives
     assert net.expire_nat() >= 1
     answer = _options(lab, "sip:alice@lab.test")
