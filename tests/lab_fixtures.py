@@ -6,8 +6,8 @@ ports in a temp folder and is stopped (whole process group) and removed at teard
 the test fails. Missing Kamailio/pjsua2 skips locally and FAILS under CI=true.
 
 Fixtures:
-* ``kamailio_lab`` (module): a running lab provisioned with ``LAB_CAST``; tests that change
-  state must put it back (or use ``lab_factory``).
+* ``kamailio_lab`` (function): a running lab provisioned with ``LAB_CAST``, fresh for every test
+  (Kamailio starts in a fraction of a second): no test sees another's registrations or calls.
 * ``lab_factory`` (function): ``lab_factory(cast=True, **KamailioLab options)`` -> a fresh lab.
 * ``user_agent_factory`` (function): ``user_agent_factory(lab, "alice", **UserAgent options)`` ->
   a started agent with the cast's password (``password=`` to override); all killed at teardown.
@@ -71,7 +71,7 @@ def _new_lab(directory: Path, cast: bool, options: dict[str, Any]) -> Any:
     return lab
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def kamailio_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     require_kamailio()
     lab = _new_lab(tmp_path_factory.mktemp("kamailio-lab"), True, {})

@@ -7,6 +7,7 @@ The lead mounts `app` as `calltriage lab`. Passwords are never printed: they liv
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import shutil
 from pathlib import Path
@@ -125,8 +126,8 @@ def _remove_devices_and_networks(directory: Path) -> None:
     from calltriage_lab.netcmd import lab_prefix, sweep, unavailable_reason
 
     stop_all(directory)
-    if unavailable_reason() is None:
-        sweep(lab_prefix(directory))
+    if os.geteuid() == 0 and unavailable_reason() is None:
+        sweep(lab_prefix(directory))  # also what a crashed run left, registry or not
 
 
 @app.command()

@@ -154,6 +154,14 @@ def sweep(prefix: str) -> list[str]:
     return removed
 
 
+def sweep_lab(lab_dir: Path) -> list[str]:
+    """Sweep every client network of the lab in ``lab_dir`` (nothing to do: no root needed)."""
+    prefix = lab_prefix(lab_dir)
+    if not any(name.startswith(prefix) for name in registry_entries()):
+        return []
+    return sweep(prefix)
+
+
 def sweep_orphans() -> list[str]:
     """Sweep networks whose lab folder is gone, or whose owner process and lab server both died."""
     removed: list[str] = []

@@ -184,7 +184,13 @@ class KamailioLab(FaultsMixin):
         return self.start(timeout)
 
     def cleanup(self) -> None:
-        """Stop; remove the folder when the lab created it. Safe to call twice."""
+        """Stop (with the lab's devices and client networks); remove the folder when the lab created
+        it. Safe to call twice."""
+        from calltriage_lab.device import stop_all
+        from calltriage_lab.netcmd import sweep_lab
+
+        stop_all(self.dir)
+        sweep_lab(self.dir)
         self.stop()
         if self._own_dir:
             shutil.rmtree(self.dir, ignore_errors=True)
