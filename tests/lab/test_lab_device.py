@@ -102,6 +102,9 @@ def test_the_cli_runs_networks_and_devices_and_lab_down_removes_everything(tmp_p
         assert "REGISTER 200" in run("device", "reconnect", "alice")
         assert "1 NAT binding(s) forgotten" in run("net", "expire", "home")
         assert "TLS required" in run("device", "start", "carol", "--transport", "udp")
+        status = json.loads(run("status", "--json"))
+        assert status["networks"] == ["home"] and status["registered"]["alice"] == 1
+        assert {"name": "alice", "user": "alice", "network": "home", "running": True} in status["devices"]
     finally:
         runner.invoke(app, ["down", "--dir", folder])
     assert not [ns for ns in netcmd.namespaces() if ns.startswith(prefix)]
