@@ -13,8 +13,11 @@ from calltriage.errors import NotFound, PlaybookError
 from calltriage.services.spec_cache import SpecCache, file_key, pinned_key
 from calltriage.store import Store
 
-# The repository's playbooks/ folder (the package is installed editable from a checkout).
-BUNDLED = Path(__file__).resolve().parents[3] / "playbooks"
+# An installed wheel carries the playbooks inside the package (setup.py copies them there);
+# an editable install from a checkout reads the repository's playbooks/ folder.
+PACKAGED = Path(__file__).resolve().parents[1] / "playbooks"
+CHECKOUT = Path(__file__).resolve().parents[3] / "playbooks"
+BUNDLED = PACKAGED if PACKAGED.is_dir() else CHECKOUT
 
 
 def playbook_dirs(explicit: str | None = None) -> list[Path]:
