@@ -15,7 +15,7 @@ from calltriage.errors import CalltriageError
 # points of other installed packages, e.g. `lab` from calltriage-lab).
 COMMANDS = {
     "incident": Lazy("calltriage.cli.incident:app", "Open, follow and answer incidents."),
-    "playbook": Lazy("calltriage.cli.playbook:app", "List, validate and draw playbooks."),
+    "playbook": Lazy("calltriage.cli.playbook:app", "List, validate, test and draw playbooks."),
     "triage": Lazy("calltriage.cli.triage:triage"),
     "worker": Lazy("calltriage.cli.worker:worker"),
     "report": Lazy("calltriage.cli.records:report"),
@@ -56,7 +56,6 @@ def init(json_out: bool = JsonOpt) -> None:
         emit_json({"database": app_.store.safe_url, "ready": True})
     else:
         echo(f"Database ready: {app_.store.safe_url}")
-
 
 
 def run() -> None:
