@@ -9,8 +9,12 @@ lower-cases to two characters), which once made the cuts drift away from the sec
 from __future__ import annotations
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from calltriage.clientlog.redact import MASK, redact
+from calltriage.clientlog.upload import prepare_upload
+from tests.clientlog.planted import Pick, digest_hex, occurs_by_chance, picks, plant, random_text, secret_word
 
 CORPUS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     # name: (line, secrets, kept)
@@ -97,3 +101,23 @@ def test_a_turkish_log_keeps_no_password_in_clear() -> None:
     out = redact(text)
     assert "Drift-Secret" not in out.text
     assert out.counts["password"] == 6
+
+
+def test_an_xml_element_closed_in_another_case_is_still_redacted() -> None:
+    out = redact("<PASSWORD>Xml-Secret-9</password> <Token a='1'>Xml-Secret-10</TOKEN>"
+                 ' <STRING NAME="SIP_PASSWORD">Xml-Secret-11</string>').text
+    assert "Xml-Secret" not in out
+
+
+@settings(max_examples=400, deadline=None)
+@given(chunks=st.lists(random_text, min_size=1, max_size=8), words=st.tuples(secret_word, secret_word),
+       digest=digest_hex, chosen=picks)
+def test_no_secret_planted_in_random_unicode_survives_an_upload(
+        chunks: list[str], words: tuple[str, str], digest: str,
+        chosen: list[Pick]) -> None:
+    text, secrets = plant(chunks, words, digest, chosen)
+    assume(not occurs_by_chance(secrets, chunks))
+    stored = prepare_upload("app.log", text.encode("utf-8"), max_bytes=10_000_000).text
+    for secret in secrets:
+        assert secret not in stored, (text, stored)
+    assert redact(stored).text == stored

@@ -19,16 +19,18 @@ _COOKIE_ATTRIBUTES = frozenset({"path", "domain", "expires", "max-age", "samesit
 
 # Authorization / Proxy-Authorization (also quoted, as in JSON dumps of HTTP requests): the
 # scheme is kept, the credentials are rewritten by _credentials.
-_AUTH_HEADER = re.compile(r"""(uthorization(["']?)[ \t]*[:=][ \t]*(["']?))([^\n]*)""", re.I)
+# A value ends at the end of the line or where another such header starts on the same line.
+_AUTH_HEADER = re.compile(
+    r"""(uthorization(["']?)[ \t]*[:=][ \t]*(["']?))((?:(?!uthorization["']?[ \t]*[:=])[^\n])*)""", re.I)
 _PARAM = re.compile(r'([\w-]+)[ \t]*=[ \t]*("(?:[^"\\\n]|\\.)*"?|[^,\s]*)')
-_COOKIE_HEADER = re.compile(r"((?<![\w-])(?:set-)?cookie2?[ \t]*:[ \t]*)([^\n]*)", re.I)
+_COOKIE_HEADER = re.compile(r"((?:set-)?cookie2?[ \t]*:[ \t]*)([^\n]*)", re.I)
 _COOKIE_PAIR = re.compile(r'([^=;,\s]+)([ \t]*=[ \t]*)("[^"\n]*"|[^;,\s]*)')
-_DIGEST_RESPONSE = re.compile(r'(\b(?:response|ha1b?)[\"\']?[ \t]*[=:][ \t]*)("?)[0-9a-f]{16,}\2', re.I)
-_BEARER = re.compile(r"(\bBearer[ \t]+)([A-Za-z0-9\-._~+/]+=*)", re.I)
+_DIGEST_RESPONSE = re.compile(r'((?:response|ha1b?)[\"\']?[ \t]*[=:][ \t]*)("?)[0-9a-f]{16,}\2', re.I)
+_BEARER = re.compile(r"(Bearer[ \t]+)([A-Za-z0-9\-._~+/]+=*)", re.I)
 # user:password@ in a SIP URI (no path in SIP URIs, so '/' may be part of the password) and in
 # any scheme://user:password@host URI (http, https, ws, ldap, mysql, ...).
-_SIP_USERINFO = re.compile(r"""(?<![\w+.-])(sips?:[^:@\s;<>"'\[\]]++:)([^@\s;<>"']++)(@)""", re.I)
-_URL_USERINFO = re.compile(r"""(?<![\w+.-])([a-z][\w+.-]*+://[^:@\s/;<>"'\[\]]++:)([^@\s;<>"'/]++)(@)""", re.I)
+_SIP_USERINFO = re.compile(r"""(sips?:[^:@\s;<>"'\[\]]++:)([^@\s;<>"']++)(@)""", re.I)
+_URL_USERINFO = re.compile(r"""([a-z][\w+.-]*+://[^:@\s/;<>"'\[\]]++:)([^@\s;<>"'/]++)(@)""", re.I)
 _SRTP_KEY = re.compile(r"(inline:)([A-Za-z0-9+/]+={0,2})", re.I)
 # A key is secret when its name ends with one of these (sipPassword, auth_pass, push_token...).
 _SECRET_KEY = re.compile(
@@ -37,7 +39,7 @@ _SECRET_KEY = re.compile(
 )
 # An unquoted value: its words up to a delimiter, the end of the line or the next key (word= or
 # --option); a passphrase keeps all its words. Possessive quantifiers keep it linear.
-_WORD = r"[^\s,;&}\]\)\"'<]++"
+_WORD = r"(?:(?!\[REDACTED\])[^\s,;&}\]\)\"'<])++"
 _WORDS = rf"{_WORD}(?:[ \t]++(?![\w.-]*+[ \t]*+(?:=>|[:=])|--){_WORD})*+"
 # key[:=]value in settings dumps, JSON, ini and properties files.
 _KEY_VALUE = re.compile(
@@ -45,11 +47,17 @@ _KEY_VALUE = re.compile(
     rf"(?=(\[REDACTED\]|\"(?:[^\"\\\n]|\\.)*+\"|'[^'\n]*+'|{_WORDS}))"
 )
 # <password>VALUE</password> and Android shared preferences: <string name="sip_password">VALUE</string>
-_XML_ELEMENT = re.compile(r"<([\w:.-]++)([^<>]*+)>([^<]*+)</\1[ \t]*>")
-_XML_NAME = re.compile(r"""\bname[ \t]*=[ \t]*["']([^"']*)["']""")
+_XML_ELEMENT = re.compile(r"<([\w:.-]++)([^<>/]*+)>([^<]*+)</")
+_XML_NAME = re.compile(r"""\bname[ \t]*=[ \t]*["']([^"']*)["']""", re.I)
 # pjsua's own config dump and command lines: --password VALUE (quoted: several words)
 _CLI_PASSWORD = re.compile(
-    r"""(?<![\w-])(--(?:password|passwd|pass|pwd|passphrase)[ \t]++)("[^"\n]*+"|'[^'\n]*+'|\S++)""", re.I)
+    r"""(--(?:password|passwd|pass|pwd|passphrase)[ \t]++)((?:"[^"\n]*+"|'[^'\n]*+')\S*+|\S++)""", re.I)
+
+
+def _done(value: str) -> bool:
+    """Nothing to hide: empty, or already redacted (also when text was glued after the mask)."""
+    value = value.strip().strip("\"'")
+    return not value or value.startswith(MASK)
 
 
 def is_secret_key(key: str) -> bool:
@@ -89,7 +97,7 @@ def _header(m: re.Match[str], bump: Bump) -> str:
 
 def _cookies(m: re.Match[str], bump: Bump) -> str:
     def pair(p: re.Match[str]) -> str:
-        if p.group(1).lower() in _COOKIE_ATTRIBUTES or p.group(3).strip('"') in ("", MASK):
+        if p.group(1).lower() in _COOKIE_ATTRIBUTES or _done(p.group(3)):
             return p.group(0)
         bump("cookie")
         return p.group(1) + p.group(2) + MASK
@@ -99,19 +107,24 @@ def _cookies(m: re.Match[str], bump: Bump) -> str:
 
 def _key_values(line: str, bump: Bump) -> str:
     # The value is in a look-ahead: a non-secret "Settings: sip_password=x" must not swallow the
-    # secret pair after it, so values are replaced here, not by re.sub.
+    # secret pair after it, so values are replaced here, not by re.sub. An unquoted value of
+    # several words also ends where the next key starts ("password=two words >passphrase = ...").
     pieces: list[str] = []
     done = 0
-    for m in _KEY_VALUE.finditer(line):
+    matches = list(_KEY_VALUE.finditer(line))
+    for i, m in enumerate(matches):
         key, value = m.group(1), m.group(3)
-        if m.start() < done or value.strip("\"'") in ("", MASK) or not is_secret_key(key):
+        if m.start() < done or _done(value) or not is_secret_key(key):
             continue
         lowered = key.lower()
-        if lowered.endswith("cookie") and value[0] not in "\"'":
-            continue  # a Cookie: header, its values are rewritten pair by pair
-        bump("password" if "pass" in lowered or "pwd" in lowered else "secret")
         quote = value[0] if value[0] in "\"'" else ""
+        if lowered.endswith("cookie") and not quote:
+            continue  # a Cookie: header, its values are rewritten pair by pair
         start, end = m.span(3)
+        following = matches[i + 1].start() if i + 1 < len(matches) else end
+        if not quote and following < end and any(c.isspace() for c in line[start:following]):
+            end = start + len(line[start:following].rstrip())
+        bump("password" if "pass" in lowered or "pwd" in lowered else "secret")
         pieces += [line[done:start], quote, MASK, quote]
         done = end
     if not pieces:
@@ -124,15 +137,15 @@ def _xml(m: re.Match[str], bump: Bump) -> str:
     tag, attrs, content = m.group(1), m.group(2), m.group(3)
     name = _XML_NAME.search(attrs)
     key = name.group(1) if name else tag
-    if content.strip() in ("", MASK) or not is_secret_key(key):
+    if _done(content) or not is_secret_key(key):
         return m.group(0)
     bump("password" if "pass" in key.lower() or "pwd" in key.lower() else "secret")
-    return f"<{tag}{attrs}>{MASK}</{tag}>"
+    return f"<{tag}{attrs}>{MASK}</"
 
 
 def _masking(kind: str, bump: Bump, *, keep_last: bool = False) -> Callable[[re.Match[str]], str]:
     def repl(m: re.Match[str]) -> str:
-        if m.group(2).strip("\"'") == MASK:
+        if _done(m.group(2)):
             return m.group(0)
         bump(kind)
         return m.group(1) + MASK + (m.group(3) if keep_last else "")
@@ -146,6 +159,11 @@ def redact_line(line: str, bump: Bump, words: bytes | None = None) -> str:
     cannot match and is skipped (the key words are ASCII; the rules match in any case).
     """
     low = line.encode("ascii", "replace").lower() if words is None else words
+    if b"</" in low:
+        line = _XML_ELEMENT.sub(lambda m: _xml(m, bump), line)
+    if b"--" in low:
+        line = _CLI_PASSWORD.sub(_masking("password", bump), line)
+    line = _key_values(line, bump)
     if b"uthorization" in low:
         line = _AUTH_HEADER.sub(lambda m: _header(m, bump), line)
     if b"cookie" in low:
@@ -165,9 +183,4 @@ def redact_line(line: str, bump: Bump, words: bytes | None = None) -> str:
         line = _BEARER.sub(_masking("token", bump), line)
     if b"inline:" in low:
         line = _SRTP_KEY.sub(_masking("srtp-key", bump), line)
-    if b"</" in low:
-        line = _XML_ELEMENT.sub(lambda m: _xml(m, bump), line)
-    line = _key_values(line, bump)
-    if b"--" in low:
-        line = _CLI_PASSWORD.sub(_masking("password", bump), line)
     return line
