@@ -10,7 +10,7 @@ PACKAGES=(
   kamailio kamailio-tls-modules kamailio-json-modules kamailio-sqlite-modules
   kamailio-utils-modules kamailio-extra-modules kamailio-postgres-modules kamailio-mysql-modules
   nagios-nrpe-server nagios-nrpe-plugin monitoring-plugins-basic monitoring-plugins-standard
-  sip-tester chromium graphviz sqlite3 openssl iproute2 procps
+  sip-tester chromium graphviz sqlite3 openssl iproute2 procps nftables conntrack
 )
 missing=()
 for pkg in "${PACKAGES[@]}"; do
