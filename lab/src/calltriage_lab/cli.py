@@ -87,7 +87,7 @@ def up(
 
         if auth_fail_403 or alias_fork or stock:
             raise LabError("--auth-fail-403, --alias-fork and --stock are options of the kamailio lab only")
-        cli_support.up(directory, fresh=fresh, min_client_version=min_client_version)
+        cli_support.up(directory, fresh=fresh, min_client_version=min_client_version, tls_only=tls_only)
     elif _running(directory) is None:
         if fresh and directory.exists():
             if not (directory / "lab.sqlite").exists() and any(directory.iterdir()):

@@ -26,7 +26,7 @@ def attach(directory: Path) -> PrivateServerLab:
     return PrivateServerLab.attach_ps(labfiles.read_lab_info(directory))
 
 
-def up(directory: Path, *, fresh: bool, min_client_version: str) -> None:
+def up(directory: Path, *, fresh: bool, min_client_version: str, tls_only: bool = True) -> None:
     """Start the lab appliance in ``directory`` unless it runs; provision the demo accounts."""
     if is_privateserver(directory) and labfiles.read_lab_info(directory).get("pid") is not None:
         running = attach(directory)
@@ -41,7 +41,7 @@ def up(directory: Path, *, fresh: bool, min_client_version: str) -> None:
                            "first, or choose another --dir")
         if fresh:
             shutil.rmtree(directory)
-    lab = PrivateServerLab(directory)
+    lab = PrivateServerLab(directory, tls_only=tls_only)
     try:
         lab.start()
         for account in labfiles.DEMO_ACCOUNTS:
