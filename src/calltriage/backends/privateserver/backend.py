@@ -146,8 +146,10 @@ class PrivateServerBackend:
         if not read:
             return CannotTell("; ".join(unavailable.values()))
         events = sorted((e for e in events if _after(e.time, e.precise, since)), key=lambda e: e.time)
-        precise = tuple(src for src in read if any(e.precise for e in events if _source(e) == src)) or tuple(read)
-        return RegistrationEvents(account, since, tuple(events), tuple(read), unavailable, precise)
+        precise = tuple(src for src in read if any(e.precise for e in events if _source(e) == src))
+        # refused REGISTERs are in V_AUTH_EVENT: silence there means none reached the appliance
+        return RegistrationEvents(account, since, tuple(events), tuple(read), unavailable, precise,
+                                  sees_refusals="auth_events" in read)
 
     async def _auth_rows(self, account: str, since: datetime) -> list[tuple[dict[str, Any], Any]]:
         assert self.db is not None
