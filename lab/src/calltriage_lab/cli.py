@@ -100,7 +100,7 @@ def up(
     typer.echo(f"  server config: {info['config']}")
     typer.echo(f"  passwords: {info['secrets_dir']}/<user> (0600)")
     for a in info["accounts"]:
-        typer.echo(f"  {a['username']:<8} {a['number'] or '':<12} {a['edition']}")
+        typer.echo(f"  {a['username']:<8} {a['number'] or '':<12} {a['edition'] or ''}")
 
 
 @app.command()

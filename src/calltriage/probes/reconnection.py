@@ -86,4 +86,12 @@ class ReconnectionProbe(BaseProbe):
         reg = optional(await kit.backend.registrations(acct.username))
         if reg is not None:
             ev.update(reg.evidence())
+        if events.sees_refusals is False:
+            ev["sees_refusals"] = False
+            return Verdict(
+                FAIL,
+                f"no successful REGISTER from {acct.who} within {ctx.wait:g} s (this server does not record "
+                "refused REGISTERs: one refused would not show here)",
+                ev,
+            )
         return Verdict(FAIL, f"no REGISTER from {acct.who} reached the server within {ctx.wait:g} s", ev)
