@@ -32,7 +32,8 @@ async def views_part(
         try:
             await db.fetch(sql, timeout=timeout)
         except SqlUnavailable as exc:
-            return ServicePart(PART, "unknown", f"could not read {name}: {exc}", {"db": db.safe_url, "problem": exc.kind})
+            evidence = {"db": db.safe_url, "problem": exc.kind}
+            return ServicePart(PART, "unknown", f"could not read {name}: {exc}", evidence)
     ms = (time.perf_counter() - t0) * 1000
     return ServicePart(
         PART, "ok", f"the appliance's views answer ({', '.join(reads)}; {ms:.1f} ms)",
