@@ -5,7 +5,8 @@ derived from the log: per remote address, the last REGISTER not followed by an U
 not past the expiry its details state (``expires=N``), when they state one. An UNREGISTER
 without address (an expiry) ends the registrations whose stated expiry it matches, else all.
 Like a registrar, the appliance keeps a registration whose connection dropped until it expires:
-a later DISCONNECT of its address is reported on the contact (``disconnected``), and whether the device still answers is for a SIP check to tell.
+a later DISCONNECT of its address is reported on the contact (``disconnected``), and whether
+the device still answers is for a SIP check to tell.
 """
 
 from __future__ import annotations
