@@ -195,9 +195,8 @@ def segments(run: PlaybookRun) -> list[dict[str, Any]]:
 
 
 def outcome_for(node: NodeSpec, result: ProbeResult) -> str | None:
-    """The outcome a probe result decides for a check node, or None (the operator decides)."""
-    if result.outcome and result.outcome in node.outcomes:
-        return result.outcome
+    """The outcome a probe result decides for a check node (the node's ``verdicts:`` mapping of
+    the result's status), or None (the operator decides)."""
     mapped = node.verdicts.get(result.status.value)
     return mapped if mapped in node.outcomes else None
 

@@ -19,13 +19,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from calltriage.lab import rpc
-from calltriage.lab.certs import CERT_KINDS, SERVER_NAME, make_certificates
-from calltriage.lab.db import DOMAIN, LabDB
-from calltriage.lab.errors import LabError, LabStartError
-from calltriage.lab.faults import FaultsMixin
-from calltriage.lab.ports import distinct_ports
-from calltriage.lab.process import KamailioProcess, Launch
+from calltriage_lab import rpc
+from calltriage_lab.certs import CERT_KINDS, SERVER_NAME, make_certificates
+from calltriage_lab.db import DOMAIN, LabDB
+from calltriage_lab.errors import LabError, LabStartError
+from calltriage_lab.faults import FaultsMixin
+from calltriage_lab.ports import distinct_ports
+from calltriage_lab.process import KamailioProcess, Launch
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,7 @@ class KamailioLab(FaultsMixin):
         auth_fail_403: bool = False,
         alias_fork: bool = False,
         debug: bool = False,
+        enrichments: bool = True,
     ) -> None:
         self._own_dir = directory is None
         self.dir = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="calltriage-lab-"))
@@ -61,11 +62,12 @@ class KamailioLab(FaultsMixin):
         self.ports = ports or LabPorts.free()
         self.domain = domain
         self.certificate = certificate
+        # enrichments=False: a stock Kamailio (stock schema and acc settings, no provisioning)
         self.defines = tuple(
             name for name, on in (("AUTH_FAIL_403", auth_fail_403), ("ALIAS_FORK", alias_fork),
-                                  ("WITH_DEBUG", debug)) if on
+                                  ("WITH_DEBUG", debug), ("LAB_ENRICHMENTS", enrichments)) if on
         )
-        self.db = LabDB(self.dir / "lab.sqlite", domain)
+        self.db = LabDB(self.dir / "lab.sqlite", domain, enrichments)
         self.cert_dir = self.dir / "certs"
         self.log_path = self.dir / "kamailio.log"
         self.startup_s: float | None = None
@@ -115,7 +117,7 @@ class KamailioLab(FaultsMixin):
     def _write_tls_cfg(self) -> None:
         if self.certificate not in CERT_KINDS:
             raise LabError(f"unknown certificate {self.certificate!r}: use one of {', '.join(CERT_KINDS)}")
-        template = resources.files("calltriage.lab").joinpath("tls.cfg").read_text()
+        template = resources.files("calltriage_lab").joinpath("tls.cfg").read_text()
         text = (
             template.replace("@CERT@", str(self.cert_dir / f"{self.certificate}.pem"))
             .replace("@KEY@", str(self.cert_dir / f"{self.certificate}.key"))
@@ -162,10 +164,16 @@ class KamailioLab(FaultsMixin):
     def attach(cls, directory: Path, *, pid: int, ports: LabPorts, certificate: str = "good",
                domain: str = DOMAIN, defines: tuple[str, ...] = ()) -> KamailioLab:
         """A handle on a lab started by another process (its folder and PID from lab.json)."""
-        lab = cls(directory, ports=ports, domain=domain, certificate=certificate)
+        lab = cls(directory, ports=ports, domain=domain, certificate=certificate,
+                  enrichments="LAB_ENRICHMENTS" in defines)
         lab.defines = defines
         lab._process = KamailioProcess.attach(lab._launch(), lab.log_path, pid)
         return lab
+
+    @property
+    def enrichments(self) -> bool:
+        """False when the lab presents a stock Kamailio (no lab-only tables or columns)."""
+        return self.db.enrichments
 
     def restart(self, timeout: float = 10.0) -> KamailioLab:
         """Stop and start on the same ports (registrations are lost: usrloc is in memory)."""
@@ -191,7 +199,7 @@ class KamailioLab(FaultsMixin):
 
     # ---------- control interface ----------
     def rpc(self, method: str, *params: Any, timeout: float = 5.0) -> Any:
-        """JSON-RPC ``result``; raises calltriage.lab.RpcError / OSError (see rpc.call)."""
+        """JSON-RPC ``result``; raises calltriage_lab.RpcError / OSError (see rpc.call)."""
         return rpc.call(self.jsonrpc_url, method, *params, timeout=timeout)
 
     def contacts(self, username: str) -> list[dict[str, Any]]:
