@@ -113,10 +113,25 @@ def healthy_cast(agent: Callable[..., Any], *, echo: bool = True) -> tuple[Any, 
 
 def test_a_caller_offline_who_does_not_reconnect_is_handed_to_connection_issues(lab: Any, desk_for: Any) -> None:
     desk = desk_for(lab)  # alice's app never reaches the server
-    view = desk.run(operator={"intake.operational_requirements": "met", "intake.client_error_message": "none"})
-    assert view["status"] == "handed-off" and view["handoff"] == "connection-issues"
+    report = desk.triage.triage(caller="alice", callee="bob", summary="can't call", actor=ANA)
+    iid = report.incident["id"]
+    for node, outcome in (("intake.operational_requirements", "met"), ("intake.client_error_message", "none")):
+        if report.waiting_for == node:
+            desk.app.incidents.answer(iid, outcome, actor=ANA, node=node)
+            report = desk.triage.advance(iid)
+    # the same incident continues in "Connection issues" and waits for the operator's first answer
+    assert report.waiting_for == "ci.device_internet"
+    view = desk.app.incidents.get(iid)
+    assert (view["status"], view["playbook"], view["handoff"]) == ("open", "connection-issues", "connection-issues")
     assert decided_by_probe(view) == {"l1.connection_status": "disconnected", "l1.force_reconnection": "failed"}
     assert desk.waited == ["l1.force_reconnection"]
+    # the probes go on in the target: the server is reachable, alice is not registered
+    desk.app.incidents.answer(iid, "yes", actor=ANA, node="ci.device_internet")
+    report = desk.triage.advance(iid)
+    assert report.waiting_for == "ci.session_events"
+    assert decided_by_probe(desk.app.incidents.get(iid)) == {
+        "l1.connection_status": "disconnected", "l1.force_reconnection": "failed",
+        "ci.server_reachable": "reachable", "ci.registration": "not-registered"}
 
 
 def test_it_closes_as_not_an_issue_when_the_callee_is_not_registered(lab: Any, agent: Any, desk_for: Any) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from calltriage.services.catalog import PlaybookCatalog, playbook_dirs
 from calltriage.services.incidents import IncidentService
@@ -14,6 +15,16 @@ class App:
     store: Store
     catalog: PlaybookCatalog
     incidents: IncidentService
+    _majors: Any = field(default=None, repr=False)
+
+    @property
+    def majors(self) -> Any:
+        """Major incidents (``services.majors.MajorService``), built on first use."""
+        if self._majors is None:
+            from calltriage.services.majors import MajorService
+
+            self._majors = MajorService(self.incidents)
+        return self._majors
 
     def close(self) -> None:
         self.store.dispose()
@@ -24,4 +35,7 @@ def build_app(db: str | None = None, playbooks: str | None = None, *, ready: boo
     if ready:
         store.ensure_ready()
     catalog = PlaybookCatalog(store, playbook_dirs(playbooks))
-    return App(store=store, catalog=catalog, incidents=IncidentService(store, catalog))
+    app = App(store=store, catalog=catalog, incidents=IncidentService(store, catalog))
+    # Server-side findings group incidents into major incidents as probes record them.
+    app.incidents.after_probe = lambda incident_id, result: app.majors.consider(incident_id, result)
+    return app

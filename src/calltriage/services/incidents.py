@@ -21,6 +21,7 @@ from calltriage.domain.model import EventKind, NodeKind, ProbeResult
 from calltriage.engine import (
     PlaybookRun,
     advance,
+    close_as,
     close_at,
     escalate_to,
     handoff_into,
@@ -69,6 +70,9 @@ class IncidentService:
         self.store = store
         self.catalog = catalog
         self.clock = clock
+        # Called with (incident id, probe result) after each recorded probe, outside its transaction
+        # (major incidents group server-side findings here).
+        self.after_probe: Callable[[int, dict[str, Any]], Any] | None = None
 
     # -- reading -----------------------------------------------------------------------------
     def get(self, incident_id: int) -> dict[str, Any]:
@@ -157,6 +161,8 @@ class IncidentService:
                 self._save(session, incident, run, self.clock())
 
         view = self._change(incident_id, change)
+        if self.after_probe is not None:
+            self.after_probe(incident_id, result.to_dict())
         return view, decided[0]
 
     def record_waiting(self, incident_id: int, node: str, instruction: str, *, actor: Actor,
@@ -212,6 +218,18 @@ class IncidentService:
             self._expect(session, incident, run, None, revision)
             self._check_level(actor, run)
             new_run, effects = close_at(spec, run, close_node)
+            self._finish(session, incident, new_run, effects, actor, note=note)
+
+        return self._change(incident_id, change)
+
+    def close_as(self, incident_id: int, resolution: str, category: str, *, actor: Actor, note: str = "",
+                 data: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Close from outside the playbook (a major incident's resolution), whatever step it is at."""
+        note = _clean(note, "note")
+
+        def change(session: Session, incident: Incident, spec: PlaybookSpec, run: PlaybookRun) -> None:
+            new_run, effects = close_as(spec, run, resolution, category)
+            effects = [Effect(e.kind, e.node, {**e.data, **(data or {})}) for e in effects]
             self._finish(session, incident, new_run, effects, actor, note=note)
 
         return self._change(incident_id, change)

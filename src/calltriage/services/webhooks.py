@@ -29,7 +29,8 @@ from calltriage.store import Store
 from calltriage.store.auth_models import WebhookCursor, WebhookDelivery
 from calltriage.store.models import Event, Incident
 
-KINDS = {"escalated": "incident.escalated", "closed": "incident.closed", "handed-off": "incident.handed-off"}
+KINDS = {"escalated": "incident.escalated", "closed": "incident.closed", "handed-off": "incident.handed-off",
+         "major": "incident.major"}
 SIGNATURE_HEADER = "X-Calltriage-Signature"
 
 
