@@ -29,6 +29,7 @@ def _mount_optional() -> None:
 
     for module, name, text in (
         ("calltriage.probes.cli", "server", "Check the SIP server configuration and reach each part."),
+        ("calltriage.cli.intake", "intake", "Intake: the complaint matrix and the entry playbook it proposes."),
         ("calltriage.cli.major", "major", "Major incidents: one server-side finding shared by several incidents."),
         ("calltriage.cli.triage", None, None),
         ("calltriage.cli.worker", None, None),

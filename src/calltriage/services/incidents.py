@@ -106,7 +106,7 @@ class IncidentService:
 
     # -- changing ----------------------------------------------------------------------------
     def open(self, *, playbook_id: str, caller: str, callee: str, summary: str = "", reporter: str = "",
-             actor: Actor) -> dict[str, Any]:
+             actor: Actor, complaint: str | None = None, intake: dict[str, Any] | None = None) -> dict[str, Any]:
         caller = _clean(caller, "caller", required=True, limit=200)
         callee = _clean(callee, "callee", required=True, limit=200)
         summary = _clean(summary, "summary")
@@ -118,11 +118,12 @@ class IncidentService:
             incident = Incident(caller=caller, callee=callee, summary=summary,
                                 reporter=_clean(reporter or actor.name, "reporter", limit=120),
                                 playbook_id=spec.id, playbook_version=spec.version, state=run.to_dict(),
-                                revision=0, opened_at=now, updated_at=now)
+                                revision=0, opened_at=now, updated_at=now, complaint=complaint, intake=intake)
             session.add(incident)
             session.flush()
             self._append(session, incident, EventKind.OPENED, actor, node=None,
-                         data={"playbook": spec.id, "version": spec.version, "caller": caller, "callee": callee},
+                         data={"playbook": spec.id, "version": spec.version, "caller": caller, "callee": callee,
+                               **({"complaint": complaint} if complaint else {})},
                          note=summary)
             self._save(session, incident, run, now)
             incident_id = incident.id
