@@ -9,6 +9,7 @@ the old or the new state, never a mix, and two operators can never both win.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -40,6 +41,7 @@ from calltriage.store import Store
 from calltriage.store.models import Event, Incident
 
 MAX_TEXT = 10_000
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +165,10 @@ class IncidentService:
 
         view = self._change(incident_id, change)
         if self.after_probe is not None:
-            self.after_probe(incident_id, result.to_dict())
+            try:
+                self.after_probe(incident_id, result.to_dict())
+            except Exception:  # the result is stored; grouping it must never stop the triage
+                _log.exception("grouping the probe result of incident %s failed", incident_id)
         return view, decided[0]
 
     def record_waiting(self, incident_id: int, node: str, instruction: str, *, actor: Actor,
