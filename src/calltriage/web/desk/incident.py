@@ -51,7 +51,8 @@ def _override_choices(parts: list[tuple[PlaybookSpec, list[str]]], view: dict[st
 def new_form(request: Request, op: DeskOperator) -> Response:
     ct = state(request)
     playbooks = [(s.id, s.title) for s in ct.services.catalog.all()]
-    return page(request, "new.html", {"playbooks": playbooks, "form": {"probe": ct.jobs.configured},
+    form = {"probe": ct.jobs.configured, "playbook": "user-cant-call-professional"}
+    return page(request, "new.html", {"playbooks": playbooks, "form": form,
                                       "probes_notice": ct.jobs.status(0)["notice"]})
 
 
