@@ -29,6 +29,8 @@ def test_a_handed_off_incident_continues_and_closes_in_the_target_playbook(db_ur
     handed = [e for e in moved["events"] if e["kind"] == "handed-off"]
     assert handed[0]["data"] == {"playbook": "connection-issues", "category": "connection", "continues": True}
 
+    shown = cli("incident", "show", incident, db=db_url).out
+    assert "Path in user-cant-call-professional@" in shown and "Path in connection-issues@" in shown
     text = cli("incident", "answer", incident, "yes", "--as", "ana", db=db_url).out
     assert "is at ci.server_reachable" in text
     done = _answer(db_url, incident, "reachable", "registered", "ok")

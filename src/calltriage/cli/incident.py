@@ -115,7 +115,18 @@ def show(incident_id: int = typer.Argument(..., metavar="ID"), json_out: bool = 
         emit_json(view)
         return
     _print_header(view)
-    echo("Path: " + " → ".join(view["path"]))
+    if view.get("major"):
+        echo(f"  part of major incident M{view['major']} (calltriage major show {view['major']})")
+    intake = view.get("intake")
+    if intake:
+        echo(f"  intake: {intake['complaint']} → {intake['routing']['chosen']}"
+             + "".join(f"; {d} IS {c.get('is') or '-'} / IS NOT {c.get('is_not') or '-'}"
+                       for d, c in intake["description"].items()))
+    if len(view["playbooks"]) > 1:
+        for part in view["playbooks"]:
+            echo(f"Path in {part['playbook']}@{part['version']}: " + " → ".join(part["path"]))
+    else:
+        echo("Path: " + " → ".join(view["path"]))
     echo("Timeline:")
     for event in view["events"]:
         echo("  " + format_event(event))
