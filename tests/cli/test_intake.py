@@ -72,4 +72,4 @@ def test_bad_intake_input_is_one_line_naming_the_fix(sqlite_db_url: str) -> None
     assert cli("incident", "list", "--json", db=sqlite_db_url).json()["total"] == 0  # nothing half-stored
     prefill = cli("incident", "open", "--caller", "a", "--callee", "b", "--complaint", "cant-call", "--prefill",
                   db=sqlite_db_url)
-    assert prefill.code == 1 and "--prefill needs the SIP server" in prefill.err
+    assert prefill.code == 1 and "pre-filling needs the SIP server" in prefill.err

@@ -58,7 +58,6 @@ def open_with_intake(*, complaint: str, playbook: str | None, caller: str, calle
                      error_message: str, device: str, app_version: str, network: str, edition: str,
                      prefill: bool, config: str | None) -> dict[str, Any]:
     from calltriage.services.intake import IntakeService, clean_record, grid_from_pairs
-    from calltriage.services.intake import prefill as prefill_from_server
 
     app_ = app_for()
     record = clean_record(complaint=complaint, definition=definition, description=grid_from_pairs(is_, is_not),
@@ -66,19 +65,11 @@ def open_with_intake(*, complaint: str, playbook: str | None, caller: str, calle
                           network_type=network, edition=edition)
     known = None
     if prefill:
-        from calltriage.errors import CalltriageError
-        from calltriage.probes.runner import ProbeRunner
+        from calltriage.services.intake import prefill_once
         from calltriage.services.triage import load_settings
 
-        settings = load_settings(config)
-        if settings is None:
-            raise CalltriageError("--prefill needs the SIP server: pass --config FILE or set CALLTRIAGE_CONFIG")
-        runner = ProbeRunner()
-        try:
-            known = prefill_from_server(runner, settings, caller)
-        finally:
-            runner.close()
-        if not record["edition"] and known and known.get("edition"):
+        known = prefill_once(load_settings(config), caller)
+        if not record["edition"] and known.get("edition"):
             record["edition"] = known["edition"]
     return IntakeService(app_.incidents).open(caller=caller, callee=callee, record=record, actor=actor(app_, as_),
                                               playbook=playbook, summary=summary, reporter=reporter,

@@ -154,3 +154,18 @@ def prefill(runner: ProbeRunner, settings: ServerSettings | None, caller: str) -
         if edition and "edition" not in out:
             out["edition"] = edition
     return out
+
+
+def prefill_once(settings: ServerSettings | None, caller: str) -> dict[str, Any]:
+    """``prefill`` with a runner of its own (front ends without one); a one-line error without a server."""
+    if settings is None:
+        raise InvalidAnswer("pre-filling needs the SIP server: configure one (--config or CALLTRIAGE_CONFIG)")
+    from calltriage.probes.runner import ProbeRunner
+
+    runner = ProbeRunner()
+    try:
+        known = prefill(runner, settings, caller)
+    finally:
+        runner.close()
+    assert known is not None
+    return known

@@ -40,12 +40,16 @@ IncidentId = Annotated[int, Path(ge=1, le=MAX_ID, description="Incident id.")]
 def open_view(ct: WebState, body: OpenIncident, op: OperatorInfo) -> dict[str, Any]:
     """Open from the API body: with ``intake``, routed by its complaint (``playbook`` overrides)."""
     if body.intake is not None:
-        from calltriage.services.intake import IntakeService, clean_record
+        from calltriage.services.intake import IntakeService, clean_record, prefill_once
 
         record = clean_record(**body.intake.record())
+        known = prefill_once(ct.jobs.settings, body.caller) if body.intake.prefill else None
+        if known and not record["edition"] and known.get("edition"):
+            record["edition"] = known["edition"]
         return IntakeService(ct.services.incidents).open(caller=body.caller, callee=body.callee, record=record,
                                                          actor=op.actor, playbook=body.playbook,
-                                                         summary=body.summary, reporter=body.reporter)
+                                                         summary=body.summary, reporter=body.reporter,
+                                                         prefilled=known)
     return ct.services.incidents.open(playbook_id=body.playbook or "user-cant-call-professional",
                                       caller=body.caller, callee=body.callee, summary=body.summary,
                                       reporter=body.reporter, actor=op.actor)

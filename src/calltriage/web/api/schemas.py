@@ -58,6 +58,8 @@ class IntakeBody(_Body):
     app_version: Text = Field("", max_length=80)
     network_type: Literal["", "wifi", "mobile", "wired", "other", "unknown"] = ""
     edition: Literal["", "professional", "enterprise"] = ""
+    prefill: bool = Field(False, description="Ask the SIP server what it knows about the caller (registration, "
+                          "app version and edition from the User-Agent); 422 without a server.")
 
     def record(self) -> dict[str, Any]:
         grid = {k: {"is": v.is_, "is_not": v.is_not} for k, v in self.description.items()}

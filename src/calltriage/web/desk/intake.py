@@ -29,6 +29,16 @@ def _context(request: Request, form: dict[str, Any], **extra: Any) -> dict[str, 
             "playbooks": [(s.id, s.title) for s in ct.services.catalog.all()], **extra}
 
 
+def _ask_server(request: Request, caller: str) -> dict[str, Any] | None:
+    """What the SIP server knows about the caller (one registrar probe), when a server is configured."""
+    settings = state(request).jobs.settings
+    if settings is None or not caller.strip():
+        return None
+    from calltriage.services.intake import prefill_once
+
+    return prefill_once(settings, caller)
+
+
 @router.get("/intake")
 def intake_form(request: Request, op: DeskOperator) -> Response:
     return page(request, "intake.html", _context(request, {}))
@@ -54,9 +64,13 @@ def intake(request: Request, op: DeskOperator, caller: Short, callee: Short, com
                               error_message=error_message, device=device, app_version=app_version,
                               network_type=network_type, edition=edition)
         if not confirmed:  # step 1: show what the matrix proposes; the operator confirms or picks another
-            proposal = service.propose(complaint, edition=edition or None, error_message=error_message)
+            known = _ask_server(request, caller)
+            if known:  # pre-fill what the operator left empty; they see it and may change it
+                form["app_version"] = form["app_version"] or known.get("app_version", "")
+                form["edition"] = form["edition"] or known.get("edition", "")
+            proposal = service.propose(complaint, edition=form["edition"] or None, error_message=error_message)
             form["playbook"] = proposal["playbook"]
-            return page(request, "intake.html", _context(request, form, proposal=proposal))
+            return page(request, "intake.html", _context(request, form, proposal=proposal, known=known))
         view = service.open(caller=caller, callee=callee, record=record, actor=op.actor, playbook=playbook or None)
     except CalltriageError as exc:
         return page(request, "intake.html", _context(request, form, error=exc.message), status=exc.http_status)
