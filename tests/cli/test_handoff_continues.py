@@ -94,7 +94,7 @@ def test_the_graph_of_a_handed_off_incident_shows_both_playbooks(sqlite_db_url: 
         assert '"1:close.operational_requirements_violation" [label="close: operational-requirements-violation", ' \
                'shape=doubleoctagon, style=filled' in dot
     mermaid = cli("playbook", "render", "connection-issues", "--incident", incident, "--json", db=db).json()
-    assert "p0_handoff_connection_issues -.->|continues| p1_ci_device_internet" in mermaid["text"]
+    assert 'p0_handoff_connection_issues -.->|"continues"| p1_ci_device_internet' in mermaid["text"]
     assert [p["playbook"] for p in mermaid["playbooks"]] == ["user-cant-call-professional", "connection-issues"]
     other = cli("playbook", "render", "call-quality", "--incident", incident, db=db)
     assert other.code == 1 and "ran user-cant-call-professional, connection-issues, not call-quality" in other.err
