@@ -107,3 +107,15 @@ def test_reports_count_handoffs_that_continued(sqlite_db_url: str) -> None:
     report = cli("report", "--json", db=db).json()
     assert report["handoffs"] == [{"playbook": "connection-issues", "category": "connection", "count": 1,
                                    "share": 1.0}]
+
+
+def test_the_dossier_of_a_handed_off_incident_covers_both_playbooks(sqlite_db_url: str) -> None:
+    db = sqlite_db_url
+    incident = str(cli("incident", "open", "--caller", "alice", "--callee", "bob", "--json", db=db).json()["id"])
+    _answer(db, incident, *TO_CONNECTION_ISSUES, "yes")
+    dossier = cli("incident", "dossier", incident, "--format", "json", db=db).json()
+    assert [p["playbook"] for p in dossier["playbooks"]] == ["user-cant-call-professional", "connection-issues"]
+    rows = {(r["playbook"], r["node"]): r for r in dossier["path"]}
+    assert rows[("user-cant-call-professional", "l1.force_reconnection")]["outcome"] == "failed"
+    assert rows[("connection-issues", "ci.device_internet")]["prompt"].startswith("Does the device have internet")
+    assert rows[("connection-issues", "ci.server_reachable")]["level"] == 1
