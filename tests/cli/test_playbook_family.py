@@ -7,7 +7,10 @@ import shutil
 from pathlib import Path
 
 from calltriage.domain.model import NodeKind
+from calltriage.engine.loader import parse_playbook
+from calltriage.engine.spec import PlaybookSpec
 from calltriage.services.catalog import PlaybookCatalog, playbook_dirs
+from calltriage.services.playbook_tests import family_problems
 from tests.cli_runner import cli
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,3 +94,18 @@ def test_errors_looks_the_apps_message_up_in_the_catalogue() -> None:
     assert "Not in the catalogue" in cli("playbook", "errors", "Kernel panic").out
     listed = cli("playbook", "errors", "--json").json()["entries"]
     assert len(listed) >= 6 and all(e["source"] == "inferred" for e in listed)
+
+
+def test_handoffs_that_lead_back_to_their_start_are_a_family_problem() -> None:
+    def hop(src: str, dst: str) -> PlaybookSpec:
+        return parse_playbook(f"""
+id: {src}
+title: {src}
+start: go
+nodes:
+  - {{id: go, kind: handoff, level: 1, prompt: Go, playbook: {dst}, category: connection}}
+""", f"{src}.yaml", known_playbooks=None)
+
+    problems = family_problems([hop("a", "b"), hop("b", "a"), hop("c", "missing")])
+    assert any("handoffs loop a -> b -> a" in p for p in problems)
+    assert any("handoff target 'missing' does not exist" in p for p in problems)

@@ -12,7 +12,6 @@ from calltriage.engine.loader import load_playbook, parse_playbook
 from calltriage.engine.messages import parse_messages
 from calltriage.engine.spec import PlaybookSpec
 from calltriage.errors import PlaybookError
-from calltriage.services.playbook_tests import family_problems
 
 PLAYBOOKS = Path(__file__).resolve().parents[2] / "playbooks"
 
@@ -182,18 +181,3 @@ messages:
     assert catalogue.problems(spec) == ["m.yaml: entry 'odd': 'reboot' is not an outcome of se.message "
                                         "(outcomes: license, user-offline, user-unknown, connection, operational, "
                                         "instruction, unknown)"]
-
-
-def test_handoffs_that_lead_back_to_their_start_are_a_family_problem() -> None:
-    def hop(src: str, dst: str) -> PlaybookSpec:
-        return parse_playbook(f"""
-id: {src}
-title: {src}
-start: go
-nodes:
-  - {{id: go, kind: handoff, level: 1, prompt: Go, playbook: {dst}, category: connection}}
-""", f"{src}.yaml", known_playbooks=None)
-
-    problems = family_problems([hop("a", "b"), hop("b", "a"), hop("c", "missing")])
-    assert any("handoffs loop a -> b -> a" in p for p in problems)
-    assert any("handoff target 'missing' does not exist" in p for p in problems)
