@@ -187,9 +187,13 @@ class MajorService:
             raise InvalidAnswer(f"major incident {major_id} is already closed")
         text = f"Closed with major incident {major_id} ({major['title']})" + (f": {note.strip()}" if note else "")
         for linked in major["incidents"]:
-            if linked["status"] == IncidentStatus.OPEN.value:
+            if linked["status"] != IncidentStatus.OPEN.value:
+                continue
+            try:
                 self.incidents.close_as(linked["id"], resolution, category, actor=actor, note=text,
                                         data={"major": major_id})
+            except InvalidAnswer:  # closed by an operator meanwhile: theirs stands
+                continue
         now = self.clock()
         with self.store.write() as session:
             row = session.get(MajorIncident, major_id)
