@@ -39,9 +39,10 @@ def triage_connection(app: App, triage: TriageService, user: str) -> dict[str, A
     return triage.advance(view["id"]).incident
 
 
+@pytest.mark.parametrize("backend", ["kamailio", "privateserver"])
 def test_an_expired_certificate_hitting_three_users_is_one_major_incident(
-        lab_factory: Callable[..., Any], desk: App) -> None:
-    lab = lab_factory()
+        lab_factory: Callable[..., Any], desk: App, backend: str) -> None:
+    lab = lab_factory(backend=backend)
     runner = ProbeRunner()
     try:
         triage = TriageService(desk.incidents, runner, settings_for(lab), max_wait=2.0)
