@@ -55,10 +55,16 @@ class Desk:
     def walk(self, incident_id: int, *answers: tuple[str, str]) -> dict[str, Any]:
         view: dict[str, Any] = {}
         for who, outcome in answers:
-            response = self.api("POST", f"/incidents/{incident_id}/answer", who, json={"outcome": outcome})
-            assert response.status_code == 200, response.text
-            view = response.json()
+            view = self.answer(incident_id, outcome, who)
         return view
+
+    def answer(self, incident_id: int, outcome: str, who: str = "ana", **extra: Any) -> dict[str, Any]:
+        """Answer the step the incident is at now (its ``current`` node and ``revision``)."""
+        seen = self.api("GET", f"/incidents/{incident_id}", who).json()
+        body = {"outcome": outcome, "node": seen["current"], "revision": seen["revision"], **extra}
+        response = self.api("POST", f"/incidents/{incident_id}/answer", who, json=body)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
 
 
 # From the first step to the L2 entry of "remote-party-check" (the other party is registered).

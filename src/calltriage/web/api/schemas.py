@@ -44,8 +44,10 @@ class OpenIncident(_Body):
 class AnswerBody(_Body):
     outcome: Text = Field(max_length=80, description="One of the step's choices.")
     note: Text = Field("", max_length=10_000)
-    node: Text | None = Field(None, max_length=120, description="The step answered; 409 if the incident moved on.")
-    revision: int | None = Field(None, ge=0, le=MAX_ID, description="The revision seen; 409 if it changed.")
+    # Required: an answer is to the step the client saw. Without them a late or replayed answer
+    # would answer whatever step is current now.
+    node: Text = Field(max_length=120, description="The step answered (`current`); 409 if the incident moved on.")
+    revision: int = Field(ge=0, le=MAX_ID, description="The `revision` seen; 409 if the incident changed since.")
 
 
 class OverrideBody(_Body):
