@@ -67,6 +67,11 @@ class Desk:
         return dict(response.json())
 
 
+def first_step(incident: dict[str, Any], outcome: str) -> dict[str, Any]:
+    """An API answer to a new incident's first step, as the client saw it."""
+    return {"outcome": outcome, "node": "intake.operational_requirements", "revision": incident["revision"]}
+
+
 # From the first step to the L2 entry of "remote-party-check" (the other party is registered).
 TO_L2 = (("ana", "met"), ("ana", "none"), ("ana", "connected"), ("ana", "ok"), ("ana", "succeeded"),
          ("ana", "no"), ("ana", "yes"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.cli_runner import cli
-from tests.web.conftest import TO_L2, TO_L3, Desk
+from tests.web.conftest import TO_L2, TO_L3, Desk, first_step
 
 
 def test_an_incident_opened_through_the_api_starts_at_the_first_step(desk: Desk) -> None:
@@ -69,7 +69,7 @@ def test_l1_l2_and_l3_take_an_incident_to_a_close(desk: Desk) -> None:
 
 def test_an_operator_cannot_answer_a_step_of_another_level(desk: Desk) -> None:
     incident = desk.open()
-    response = desk.api("POST", f"/incidents/{incident['id']}/answer", "ben", json={"outcome": "met", "node": "intake.operational_requirements", "revision": incident["revision"]})
+    response = desk.api("POST", f"/incidents/{incident['id']}/answer", "ben", json=first_step(incident, "met"))
     assert response.status_code == 403
     assert "level 1" in response.json()["error"]["message"]
 
