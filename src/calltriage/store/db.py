@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from calltriage.errors import ConfigError, StoreError
@@ -108,11 +108,11 @@ class Store:
     def _guard(self) -> Iterator[None]:
         try:
             yield
+        except IntegrityError:
+            raise  # a constraint the caller turns into its own message (a duplicate name...)
         except DatabaseError as exc:
             raise self._failure(exc) from None
         except SQLAlchemyError as exc:
-            if exc.__class__.__name__ == "IntegrityError":
-                raise
             raise StoreError(f"database {self.safe_url} failed ({_short(exc)})") from None
 
     def _failure(self, exc: DatabaseError) -> StoreError:

@@ -1,4 +1,5 @@
-"""webhook deliveries keep a key of their URL, not the URL (chat webhook URLs carry their secret)
+"""webhook deliveries keep a key of their URL, not the URL (chat webhook URLs carry their secret);
+API tokens may expire
 
 Revision ID: 0007_webhook_secrets
 Revises: 0003
@@ -38,9 +39,11 @@ def upgrade() -> None:
         batch.drop_constraint("uq_webhook_event_url", type_="unique")
         batch.create_unique_constraint("uq_webhook_event_url", ["event_id", "url_key"])
         batch.alter_column("url_key", server_default=None)
+    op.add_column("api_tokens", sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column("api_tokens", "expires_at")
     # The full URLs are gone from the table; pending deliveries keep the shortened form.
     with op.batch_alter_table("webhook_deliveries") as batch:
         batch.drop_constraint("uq_webhook_event_url", type_="unique")
