@@ -7,7 +7,7 @@ DB := $(DATA)/calltriage.sqlite
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help deps venv run demo test lint typecheck unit bench clean
+.PHONY: help deps venv run demo test lint typecheck unit bench clean wheel-check
 
 help:
 	@echo "make run    - start the desk on SQLite with demo data ($(HOST):$(PORT))"
@@ -17,10 +17,10 @@ help:
 deps:
 	@scripts/install-system-deps.sh
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml lab/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev]' -e ./lab
 	touch $@
 
 venv: $(BIN)/.installed
@@ -34,7 +34,7 @@ demo: venv
 	$(BIN)/calltriage --db $(DB) demo
 
 lint: venv
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src lab/src tests bench
 	$(BIN)/lint-imports
 
 typecheck: venv
@@ -45,6 +45,11 @@ unit: venv
 
 test: deps venv lint typecheck
 	$(BIN)/pytest -q
+	$(MAKE) wheel-check
+
+# The built wheel, installed into a fresh venv outside the checkout, finds its playbooks and runs an incident.
+wheel-check: venv
+	@BIN=$(BIN) PYTHON=$(PYTHON) scripts/wheel-check.sh
 
 bench: deps venv
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

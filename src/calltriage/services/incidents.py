@@ -18,14 +18,24 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from calltriage.domain.model import EventKind, NodeKind, ProbeResult
-from calltriage.engine import PlaybookRun, advance, close_at, escalate_to, handoff_into, outcome_for, rewind
+from calltriage.engine import (
+    PlaybookRun,
+    advance,
+    close_at,
+    escalate_to,
+    handoff_into,
+    outcome_for,
+    reopen_prior,
+    rewind,
+)
 from calltriage.engine import start as start_run
 from calltriage.engine.run import Effect
 from calltriage.engine.spec import PlaybookSpec
 from calltriage.errors import Conflict, Forbidden, InvalidAnswer
 from calltriage.services.catalog import PlaybookCatalog
 from calltriage.services.queues import count, incident_filters, incident_json, not_found
-from calltriage.services.views import incident_view, step_view
+from calltriage.services.steps import current_step
+from calltriage.services.views import incident_view
 from calltriage.store import Store
 from calltriage.store.models import Event, Incident
 
@@ -70,10 +80,12 @@ class IncidentService:
             return self.catalog.pinned(incident["playbook"], incident["playbook_version"])
         return self.catalog.pinned(incident.playbook_id, incident.playbook_version)
 
+    def walked(self, incident: dict[str, Any]) -> list[tuple[PlaybookSpec, list[str]]]:
+        """Every playbook the incident walked (pinned versions) with its path there, oldest first."""
+        return [(self.catalog.pinned(p["playbook"], p["version"]), p["path"]) for p in incident["playbooks"]]
+
     def next_step(self, incident_id: int) -> dict[str, Any]:
-        with self.store.read() as session:
-            incident = self._find(session, incident_id)
-        return step_view(incident, self.spec_for(incident))
+        return current_step(self.store, self.catalog, incident_id)
 
     def list_incidents(self, *, status: str | None = None, level: int | None = None, query: str | None = None,
              limit: int = 50, offset: int = 0, order: str = "recent") -> tuple[list[dict[str, Any]], int]:
@@ -162,6 +174,10 @@ class IncidentService:
         reason = _clean(reason, "reason", required=True)
 
         def change(session: Session, incident: Incident, spec: PlaybookSpec, run: PlaybookRun) -> None:
+            # A step of an earlier playbook (before a handoff): go back into that playbook first.
+            while node not in dict(run.answers) and run.prior:
+                spec = self.catalog.pinned(run.prior[-1]["playbook_id"], run.prior[-1]["version"])
+                run = reopen_prior(spec, run)
             previous = dict(run.answers).get(node)
             rewound = rewind(spec, run, node)
             # Whoever owns the incident now may re-route an earlier verdict (an L2 operator finding

@@ -4,10 +4,31 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from calltriage.engine.spec import PlaybookSpec
-from calltriage.store.models import Event, Incident
+
+if TYPE_CHECKING:
+    from calltriage.store.models import Event, Incident
+
+
+class StepSource(Protocol):
+    """What a step view reads: an ``Incident`` row, or the few columns ``services.steps`` selects."""
+
+    @property
+    def current_node(self) -> str | None: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def level(self) -> int: ...
+    @property
+    def revision(self) -> int: ...
+    @property
+    def resolution(self) -> str | None: ...
+    @property
+    def category(self) -> str | None: ...
+    @property
+    def handoff(self) -> str | None: ...
 
 
 def iso(value: datetime | None) -> str | None:
@@ -54,19 +75,31 @@ def incident_view(incident: Incident, events: Sequence[Event] | None) -> dict[st
         "closed_at": iso(incident.closed_at),
         "escalations": state.get("escalations", []),
         "path": state.get("path", []),
+        "playbooks": _segments(state, incident),
     }
     if events is not None:
         view["events"] = [event_view(e) for e in events]
     return view
 
 
-def step_view(incident: Incident, spec: PlaybookSpec) -> dict[str, Any]:
+def _segments(state: dict[str, Any], incident: Incident) -> list[dict[str, Any]]:
+    """The playbooks the incident walked (handoffs continue in the target), each with its path there."""
+    prior = state.get("prior") or []
+    out = [{"playbook": p["playbook_id"], "version": p["version"], "path": list(p["path"])} for p in prior]
+    skip = sum(len(p["path"]) for p in prior)
+    out.append({"playbook": incident.playbook_id, "version": incident.playbook_version,
+                "path": list(state.get("path", []))[skip:]})
+    return out
+
+
+def step_view(incident: StepSource | Incident, spec: PlaybookSpec) -> dict[str, Any]:
     if incident.current_node is None:
         return {"node": None, "status": incident.status, "resolution": incident.resolution,
                 "category": incident.category, "handoff": incident.handoff}
     node = spec.node(incident.current_node)
     return {
         "node": node.id,
+        "playbook": spec.id,
         "level": incident.level,
         "kind": node.kind.value,
         "prompt": node.prompt,

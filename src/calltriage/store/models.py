@@ -94,3 +94,4 @@ class Attachment(Base):
     uploaded_by: Mapped[str] = mapped_column(String(120), default="")
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
