@@ -2,7 +2,7 @@
 API tokens may expire
 
 Revision ID: 0007_webhook_secrets
-Revises: 0003
+Revises: 0004_jobs
 """
 
 import hashlib
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_webhook_secrets"
-down_revision = "0003"
+down_revision = "0004_jobs"
 branch_labels = None
 depends_on = None
 
