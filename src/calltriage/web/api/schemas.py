@@ -122,7 +122,8 @@ class JobOut(Loose):
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the error statuses a route can answer, all in the one error shape."""
-    names = {400: "Bad request", 401: "No or invalid token", 403: "Not allowed for this operator",
-             404: "Not found", 409: "Changed by someone else", 422: "Invalid request"}
+    names = {400: "Bad request (a body that is not JSON)", 401: "No or invalid token",
+             403: "Not allowed for this operator", 404: "Not found", 409: "Changed by someone else",
+             413: "Request body over the limit", 422: "Invalid request"}
     return {c: {"description": names.get(c, "Error"), "content": {"application/json": {"schema": ERROR_SCHEMA}}}
-            for c in (401, 422, *codes)}
+            for c in (400, 401, 413, 422, *codes)}
