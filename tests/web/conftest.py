@@ -20,6 +20,7 @@ from calltriage.services.operators import OperatorService
 from calltriage.services.webhooks import WebhookService, WebhookSettings
 from calltriage.web.app import create_app
 from calltriage.web.settings import WebSettings
+from tests.cast import CAST, TO_REMOTE_PARTY_CHECK, TO_SUSPECTED_CLIENT_BUG, by_level
 
 with warnings.catch_warnings():
     # Starlette 1.x warns that its TestClient prefers httpx2 over httpx; httpx is what we pin.
@@ -27,7 +28,6 @@ with warnings.catch_warnings():
     from starlette.testclient import TestClient
 
 PASSWORD = "correct horse battery"
-CAST = (("ana", "L1"), ("ben", "L2"), ("cy", "L3"), ("admin", "admin"), ("dora", "L1"))
 # Cheap argon2 parameters: the production defaults cost ~0.2 s per hash.
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 SECRET = "test-secret-key-0123456789abcdef"
@@ -72,10 +72,10 @@ def first_step(incident: dict[str, Any], outcome: str) -> dict[str, Any]:
     return {"outcome": outcome, "node": "intake.operational_requirements", "revision": incident["revision"]}
 
 
-# From the first step to the L2 entry of "remote-party-check" (the other party is registered).
-TO_L2 = (("ana", "met"), ("ana", "none"), ("ana", "connected"), ("ana", "ok"), ("ana", "succeeded"),
-         ("ana", "no"), ("ana", "yes"))
-TO_L3 = (*TO_L2, ("ben", "no-conflict"), ("ben", "collected"))
+# From the first step to the L2 entry of "remote-party-check" (the other party is registered),
+# then on to L3: ana answers at L1, ben at L2.
+TO_L2 = by_level(TO_REMOTE_PARTY_CHECK, "ana")
+TO_L3 = by_level(TO_SUSPECTED_CLIENT_BUG, "ana", "ben")
 
 
 def make_desk(db_url: str, *, hooks: WebhookSettings | None = None, server: ServerSettings | None = None,

@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from calltriage.services.incidents import Actor
 from calltriage.services.webhooks import SIGNATURE_HEADER, WebhookSettings, sign, verify
+from tests.cast import ANA
 from tests.web.conftest import TO_L2, TO_L3, Desk, login, make_desk
 from tests.web.receiver import Receiver
 
@@ -93,8 +93,8 @@ def test_the_operator_never_waits_for_a_slow_receiver(hooked: Desk, receiver: Re
 def test_changes_made_outside_the_web_notify_too(hooked: Desk, receiver: Receiver) -> None:
     # The CLI calls the services directly; the dispatcher reads the shared timeline.
     incidents = hooked.services.incidents
-    view = incidents.open(playbook_id="user-cant-call-professional", caller="a", callee="b", actor=Actor("ana", 1))
-    incidents.escalate(view["id"], "server-status-check", actor=Actor("ana", 1))
+    view = incidents.open(playbook_id="user-cant-call-professional", caller="a", callee="b", actor=ANA)
+    incidents.escalate(view["id"], "server-status-check", actor=ANA)
     hooked.app.state.ct.dispatcher.poke()
     wait_for(lambda: receiver.received, "the escalation made through the services")
     assert receiver.received[0].json["event"] == "incident.escalated"
