@@ -50,3 +50,25 @@ def test_upgrading_twice_changes_nothing(db_url: str) -> None:
     assert before["alembic_version"] == [head]
     assert after == before
     assert diff == []
+
+
+def test_the_webhook_migration_keeps_no_secret_url_in_existing_deliveries(db_url: str) -> None:
+    from alembic import command
+
+    from calltriage.services.webhooks import url_key
+
+    store = Store(db_url)
+    secret_url = "https://hooks.example.test/services/T01/B02/Sl4ckS3cret"
+    with store.engine.begin() as conn:
+        cfg = _alembic_config(db_url)
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0004_jobs")
+        conn.execute(text(
+            "INSERT INTO webhook_deliveries (event_id, incident_id, url, kind, payload, status, attempts, "
+            "next_attempt_at, last_error, created_at) VALUES (1, 1, :url, 'incident.closed', '{}', 'pending', 0, "
+            "CURRENT_TIMESTAMP, '', CURRENT_TIMESTAMP)"), {"url": secret_url})
+    store.upgrade()
+    with store.engine.connect() as conn:
+        rows = conn.execute(text("SELECT url, url_key FROM webhook_deliveries")).all()
+    store.dispose()
+    assert [tuple(r) for r in rows] == [("https://hooks.example.test/services/…", url_key(secret_url))]
