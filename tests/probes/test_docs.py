@@ -6,13 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from calltriage.config import ProbeSettings, ServerConfig, ServiceAccount
+from calltriage.config import PrivateServerSettings, ProbeSettings, ServerConfig, ServiceAccount
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 @pytest.mark.parametrize(
-    "field", [*ServerConfig.model_fields, *ServiceAccount.model_fields, *ProbeSettings.model_fields]
+    "field",
+    [*ServerConfig.model_fields, *ServiceAccount.model_fields, *ProbeSettings.model_fields,
+     *PrivateServerSettings.model_fields],
 )
 def test_every_setting_is_in_docs_configuration(field):
     assert f"| `{field}` |" in (DOCS / "configuration.md").read_text()
