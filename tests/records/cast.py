@@ -14,17 +14,19 @@ from calltriage.services.catalog import PlaybookCatalog, playbook_dirs
 from calltriage.services.context import App
 from calltriage.services.incidents import Actor, IncidentService
 from calltriage.store import Store
+from tests.cast import (  # noqa: F401 - re-exported: the records tests import the cast from here
+    ANA,
+    BEN,
+    CY,
+    TO_CLIENT_MISCONFIGURATION,
+    TO_CONNECTION_HANDOFF,
+    TO_REMOTE_PARTY_CHECK,
+    TO_SERVER_STATUS_CHECK,
+    TO_TEMPORARY_NETWORK,
+)
 
-ANA, BEN, CY = Actor("ana", 1), Actor("ben", 2), Actor("cy", 3)
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 CLIENTLOG_DATA = Path(__file__).resolve().parents[1] / "clientlog" / "data"
-
-# Seed-playbook walks (outcomes in order) and where they end.
-TO_CLIENT_MISCONFIGURATION = ["met", "none", "connected", "ok", "failed", "wrong"]
-TO_TEMPORARY_NETWORK = ["met", "none", "connecting", "ok", "succeeded", "yes"]
-TO_CONNECTION_HANDOFF = ["met", "none", "disconnected", "failed"]
-TO_REMOTE_PARTY_CHECK = ["met", "none", "connected", "ok", "succeeded", "no", "yes"]  # escalates to L2
-TO_SERVER_STATUS_CHECK = ["met", "none", "connected", "ok", "failed", "correct"]  # escalates to L2
 
 # Secrets planted in the uploaded log: none of them may be stored or exported.
 PLANTED_PASSWORDS = ("Planted-Pa55word!", "Planted-JSON-Secret", "Planted-Uri-Pw", "Planted-Obf-Key-123")

@@ -17,14 +17,12 @@ import pytest
 
 from calltriage.probes.runner import ProbeRunner
 from calltriage.services.context import build_app
-from calltriage.services.incidents import Actor
 from calltriage.services.triage import TriageService
+from tests.cast import ANA, BEN
 from tests.probes.conftest import settings_for
 
 pytestmark = pytest.mark.lab
 
-ANA = Actor("ana", 1)
-BEN = Actor("ben", 2)
 ECHO = ("echo", "echo-pw", "+15550100")  # the support line's echo account: a known-good destination
 # seconds the probes watch for the user's action (the playbook says 60-120 s). The simulated user
 # acts before the watch starts, so a watch that should see it ends at once; only silent ones wait.

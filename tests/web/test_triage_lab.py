@@ -89,8 +89,10 @@ def test_an_api_triage_stops_where_an_operator_must_answer_and_continues_after_t
         busy["page"] = login(lab_desk, "ana").get(f"/incidents/{incident_id}").text
         alice.call(ECHO[2])
 
+    seen = lab_desk.api("GET", f"/incidents/{incident_id}").json()
     answered = lab_desk.api("POST", f"/incidents/{incident_id}/answer",
-                            json={"outcome": "none", "node": "intake.client_error_message"})
+                            json={"outcome": "none", "node": "intake.client_error_message",
+                                  "revision": seen["revision"]})
     assert answered.status_code == 200
     status, seen = follow(lab_desk, incident_id, {
         "l1.force_reconnection": alice.register,

@@ -17,12 +17,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from calltriage import __version__
 from calltriage.services.context import App
 from calltriage.services.jobs import TriageJobs
+from calltriage.services.login_throttle import LoginThrottle
 from calltriage.services.operators import OperatorService
 from calltriage.services.webhooks import Dispatcher, WebhookService
 from calltriage.web import api, desk, errors
 from calltriage.web.desk.render import HERE
 from calltriage.web.graph import GraphCache
 from calltriage.web.jsonresp import JSONResponse
+from calltriage.web.limits import BodyLimit
 from calltriage.web.security import Security
 from calltriage.web.settings import WebSettings
 from calltriage.web.state import WebState
@@ -75,6 +77,7 @@ def create_app(services: App, settings: WebSettings, *, webhooks: WebhookService
         settings=settings,
         security=Security(settings.secret_key, session_hours=settings.session_hours, secure=settings.secure_cookies),
         graphs=GraphCache(),
+        throttle=LoginThrottle(),
         jobs=jobs or default_jobs(services),
     )
 
@@ -111,5 +114,6 @@ def create_app(services: App, settings: WebSettings, *, webhooks: WebhookService
         # No database access: the benchmark's baseline for the framework's own cost.
         return {"ok": True}
 
+    app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)
     return app

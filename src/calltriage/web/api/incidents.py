@@ -106,7 +106,7 @@ def next_step(incident_id: IncidentId, ct: Ct, op: ApiOperator) -> JSONResponse:
 
 @router.post("/{incident_id}/answer", responses={200: {"model": IncidentOut}, **errors(403, 404, 409)})
 def answer(incident_id: IncidentId, body: AnswerBody, ct: Ct, op: ApiOperator) -> JSONResponse:
-    """Answer the current step. Pass ``node`` (and ``revision``) to get 409 if someone answered first.
+    """Answer the step ``node`` seen at ``revision`` (both required; 409 if someone answered first).
 
     With a SIP server configured, probes then answer the checks that follow, in the background
     (follow them at ``GET …/triage``); the response is the incident right after the answer."""

@@ -71,8 +71,10 @@ class IntakeBody(_Body):
 class AnswerBody(_Body):
     outcome: Text = Field(max_length=80, description="One of the step's choices.")
     note: Text = Field("", max_length=10_000)
-    node: Text | None = Field(None, max_length=120, description="The step answered; 409 if the incident moved on.")
-    revision: int | None = Field(None, ge=0, le=MAX_ID, description="The revision seen; 409 if it changed.")
+    # Required: an answer is to the step the client saw. Without them a late or replayed answer
+    # would answer whatever step is current now.
+    node: Text = Field(max_length=120, description="The step answered (`current`); 409 if the incident moved on.")
+    revision: int = Field(ge=0, le=MAX_ID, description="The `revision` seen; 409 if the incident changed since.")
 
 
 class OverrideBody(_Body):
@@ -147,10 +149,11 @@ class JobOut(Loose):
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the error statuses a route can answer, all in the one error shape."""
-    names = {400: "Bad request", 401: "No or invalid token", 403: "Not allowed for this operator",
-             404: "Not found", 409: "Changed by someone else", 422: "Invalid request"}
+    names = {400: "Bad request (a body that is not JSON)", 401: "No or invalid token",
+             403: "Not allowed for this operator", 404: "Not found", 409: "Changed by someone else",
+             413: "Request body over the limit", 422: "Invalid request"}
     return {c: {"description": names.get(c, "Error"), "content": {"application/json": {"schema": ERROR_SCHEMA}}}
-            for c in (401, 422, *codes)}
+            for c in (400, 401, 413, 422, *codes)}
 
 
 OpenIncident.model_rebuild()
