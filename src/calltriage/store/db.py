@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
 from calltriage.errors import ConfigError, StoreError
+from calltriage.store.filemode import private_sqlite_file
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -59,6 +60,7 @@ class Store:
                 folder = Path(parsed.database).parent
                 if not folder.is_dir():
                     raise ConfigError(f"database folder {folder} does not exist: create it or pass another --db")
+                private_sqlite_file(Path(parsed.database))
             kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
             # the web desk's threadpool runs up to 40 sync handlers: let them find a connection
             kwargs.update(pool_size=10, max_overflow=30)
