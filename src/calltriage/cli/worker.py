@@ -33,6 +33,7 @@ def worker(
     if once:
         done = runner.run_pending()
         runner.close()
+        app.close()
         echo(f"Ran {done} triage job(s) against {where}.")
         return
     stop = threading.Event()
@@ -45,4 +46,4 @@ def worker(
         pass
     runner.close()
     app.close()
-    echo("Triage worker stopped; jobs it was running are taken over by another worker when their lease expires.")
+    echo("Triage worker stopped; jobs it was still running went back to the queue for another worker.")
