@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from calltriage.config import ProbeSettings, ServerConfig, ServiceAccount
+from calltriage.config import PrivateServerSettings, ProbeSettings, ServerConfig, ServiceAccount
 from calltriage.errors import ConfigError
 from calltriage.settings import SETTINGS, Settings
 from tests.cli_runner import cli
@@ -40,7 +40,8 @@ def test_every_setting_is_in_the_settings_table_and_every_row_is_a_setting() -> 
 
 
 def test_every_variable_the_docs_name_exists() -> None:
-    server_fields = {*ServerConfig.model_fields, *ServiceAccount.model_fields, *ProbeSettings.model_fields}
+    server_fields = {*ServerConfig.model_fields, *ServiceAccount.model_fields, *ProbeSettings.model_fields,
+                     *PrivateServerSettings.model_fields}
     unknown = set()
     for path in [ROOT / "README.md", ROOT / "CONTRIBUTING.md", *sorted((ROOT / "docs").glob("*.md"))]:
         for name in NAME.findall(path.read_text()):
@@ -55,6 +56,7 @@ def test_every_variable_the_docs_name_exists() -> None:
 
 @pytest.mark.parametrize(("heading", "model"), [("### `[server]`", ServerConfig),
                                                  ("#### `[server.service_accounts.<role>]`", ServiceAccount),
+                                                 ("#### `[server.privateserver]`", PrivateServerSettings),
                                                  ("### `[probes]`", ProbeSettings)])
 def test_every_server_setting_is_documented_and_every_documented_one_exists(heading: str, model: type) -> None:
     assert rows(section(heading)) == set(model.model_fields)
