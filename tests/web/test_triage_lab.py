@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from calltriage.services.triage import load_settings
+from calltriage.settings import Settings
 from tests.probes.conftest import settings_for
 from tests.web.conftest import Desk, login, make_desk
 
@@ -35,7 +35,8 @@ def lab_desk(db_url: str, lab: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator
     settings = settings_for(lab)
     assert settings.source is not None
     monkeypatch.setenv("CALLTRIAGE_CONFIG", settings.source)
-    made, services = make_desk(db_url, server=load_settings(None), max_wait=WAIT)
+    server = Settings.from_environment({"CALLTRIAGE_CONFIG": settings.source}).server_settings()
+    made, services = make_desk(db_url, server=server, max_wait=WAIT)
     with made.client:
         yield made
     services.close()

@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from calltriage.cli.common import JsonOpt, actor, app_for, echo, emit_json
+from calltriage.cli.common import JsonOpt, actor, app_for, echo, emit_json, server_for
 from calltriage.cli.lazy import Lazy, lazy_group
 from calltriage.errors import InvalidAnswer
 
@@ -27,9 +27,7 @@ ConfigOpt = typer.Option(None, "--config", help="Server config: after the answer
 def _continue(app_: Any, incident_id: int, config: str | None, json_out: bool) -> dict[str, Any]:
     """With a server configured, let the probes answer the steps that follow an operator's answer."""
     from calltriage.cli.triage import triage_service
-    from calltriage.services.triage import load_settings
-
-    if load_settings(config) is None:
+    if server_for(config) is None:
         return dict(app_.incidents.get(incident_id))
     service = triage_service(app_, config, quiet=json_out)
     try:

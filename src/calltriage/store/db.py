@@ -8,7 +8,6 @@ another writer committed in between, which would turn a simple conflict into an 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,8 +27,9 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 def default_db_url(db: str | None = None) -> str:
-    """``--db`` (a path or a URL) > ``CALLTRIAGE_DB`` > ``./calltriage.sqlite``."""
-    value = db or os.environ.get("CALLTRIAGE_DB") or "calltriage.sqlite"
+    """A path (SQLite) or a URL as given (``Settings.db``: ``--db`` > ``CALLTRIAGE_DB``); default
+    ``./calltriage.sqlite``."""
+    value = db or "calltriage.sqlite"
     if "://" in value:
         return value
     return f"sqlite:///{Path(value).expanduser().resolve()}"
