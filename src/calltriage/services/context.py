@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from calltriage.services.catalog import PlaybookCatalog, playbook_dirs
 from calltriage.services.incidents import IncidentService
 from calltriage.store import Store, default_db_url
+
+if TYPE_CHECKING:
+    from calltriage.services.cases import IncidentCases
 
 
 @dataclass
@@ -14,6 +18,16 @@ class App:
     store: Store
     catalog: PlaybookCatalog
     incidents: IncidentService
+    _cases: IncidentCases | None = field(default=None, repr=False)
+
+    @property
+    def cases(self) -> IncidentCases:
+        """The use-case API every front end calls (``services.cases``)."""
+        if self._cases is None:
+            from calltriage.services.cases import IncidentCases
+
+            self._cases = IncidentCases(self)
+        return self._cases
 
     def close(self) -> None:
         self.store.dispose()

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from calltriage.engine.spec import PlaybookSpec
+from calltriage.services.rules import step_title
 from calltriage.store.models import Event, Incident
 
 
@@ -45,6 +46,7 @@ def incident_view(incident: Incident, events: Sequence[Event] | None) -> dict[st
         "callee": incident.callee,
         "summary": incident.summary,
         "reporter": incident.reporter,
+        "assignee": incident.assignee,
         "playbook": incident.playbook_id,
         "playbook_version": incident.playbook_version,
         "current": incident.current_node,
@@ -56,7 +58,8 @@ def incident_view(incident: Incident, events: Sequence[Event] | None) -> dict[st
         "path": state.get("path", []),
     }
     if events is not None:
-        view["events"] = [event_view(e) for e in events]
+        gone = {seq for e in events if e.kind == "overridden" for seq in (e.data or {}).get("superseded") or ()}
+        view["events"] = [{**event_view(e), "superseded": e.seq in gone} for e in events]
     return view
 
 
@@ -67,6 +70,7 @@ def step_view(incident: Incident, spec: PlaybookSpec) -> dict[str, Any]:
     node = spec.node(incident.current_node)
     return {
         "node": node.id,
+        "title": step_title(node),
         "level": incident.level,
         "kind": node.kind.value,
         "prompt": node.prompt,
@@ -76,4 +80,5 @@ def step_view(incident: Incident, spec: PlaybookSpec) -> dict[str, Any]:
         "probe": node.probe,
         "ask_user": node.ask_user or None,
         "revision": incident.revision,
+        "assignee": incident.assignee,
     }
