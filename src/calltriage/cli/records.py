@@ -40,7 +40,6 @@ def attach(
     json_out: bool = JsonOpt,
 ) -> None:
     """Attach a client log: checked and redacted (passwords, digest responses, keys) before it is stored."""
-    from calltriage.services.attachments import attach_log
 
     app_ = app_for()
 
@@ -51,7 +50,7 @@ def attach(
             raise CalltriageError(f"cannot read {file} ({exc.strerror or exc.__class__.__name__}): "
                                   "check the path and its permissions") from None
 
-    view = attach_log(app_, incident_id, file.name, read, actor(app_, as_))
+    view = app_.cases.attach(incident_id, file.name, read, actor=actor(app_, as_))
     if json_out:
         emit_json(view)
         return
@@ -105,9 +104,7 @@ def dossier(
     output: Path = typer.Option(None, "--output", "-o", help="Write to FILE instead of stdout."),
 ) -> None:
     """The escalation dossier for level 3 or a vendor: path, answers, probe evidence, logs and findings."""
-    from calltriage.services.dossier import dossier_text
-
-    text = dossier_text(app_for(), incident_id, fmt, pseudonymise=pseudonymise)
+    text = app_for().cases.dossier(incident_id, fmt, pseudonymise=pseudonymise)
     if output is None:
         typer.echo(text, nl=False)
         return

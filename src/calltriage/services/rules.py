@@ -113,3 +113,19 @@ def check_reopen(actor_level: int | None, actor_name: str, closed_level: int) ->
     if actor_level is not None and actor_level < closed_level:
         raise Forbidden(f"{actor_name} works at level {actor_level}, the incident was closed at level "
                         f"{closed_level}: only level {closed_level} or above (or an admin) may reopen it")
+
+
+def consequence(spec: PlaybookSpec, node_id: str, outcome: str) -> str | None:
+    """What an answer does beyond moving to the next step (closes, escalates, hands off), for a
+    confirmation; None for an ordinary step."""
+    node = spec.nodes.get(node_id)
+    if node is None or outcome not in node.outcomes:
+        return None
+    target = spec.node(node.outcomes[outcome].next)
+    if target.kind is NodeKind.CLOSE:
+        return f"This closes the incident as {target.resolution}."
+    if target.kind is NodeKind.HANDOFF:
+        return f"This hands the incident off to {target.playbook} ({target.category})."
+    if target.kind is NodeKind.ESCALATE:
+        return f"This escalates the incident to level {target.to_level} ({target.request})."
+    return None
