@@ -161,7 +161,7 @@ class IncidentCases:
         from calltriage.services.dossier import findings_of
 
         log = analyze_attachments(self.app.store, incident_id)
-        return {"items": list_attachments(self.app.store, incident_id), "latest": log,
+        return {"logs": list_attachments(self.app.store, incident_id), "latest": log,
                 "findings": findings_of(log)}
 
     def dossier(self, incident_id: int, fmt: str, *, pseudonymise: bool = False) -> str:

@@ -112,6 +112,8 @@ class IncidentService:
             incident = Incident(caller=caller, callee=callee, summary=summary,
                                 reporter=_clean(reporter or actor.name, "reporter", limit=120),
                                 playbook_id=spec.id, playbook_version=spec.version, state=run.to_dict(),
+                                # whoever opens it at its level owns it ("mine") until they release it
+                                assignee=actor.name if actor.level == run.level else None,
                                 revision=0, opened_at=now, updated_at=now)
             session.add(incident)
             session.flush()
@@ -130,6 +132,11 @@ class IncidentService:
             self._expect(session, incident, run, node, revision)
             self._check_level(actor, run)
             new_run, effects = advance(spec, run, outcome)
+            if incident.assignee is None and actor.level is not None and actor.level == run.level:
+                # The first operator of the level who answers owns the incident from then on.
+                self._append(session, incident, EventKind.ASSIGNED, actor, node=run.current,
+                             data={"action": "take", "from": None, "to": actor.name, "auto": True})
+                incident.assignee = actor.name
             self._append(session, incident, EventKind.ANSWERED, actor, node=run.current, outcome=outcome,
                          note=note, data={"source": "operator"})
             self._finish(session, incident, new_run, effects, actor)
