@@ -237,6 +237,9 @@ def _after_change(app_: Any, view: Any, json_out: bool) -> None:
         emit_json(view)
         return
     step = app_.incidents.next_step(view["id"])
+    last = (view.get("events") or [{}])[-1]
+    if last.get("kind") == "handed-off" and last["data"].get("continues"):
+        echo(f"Handed off to {last['data']['playbook']}: incident {view['id']} continues there.")
     if step["node"] is None:
         echo(_verdict(view))
     else:

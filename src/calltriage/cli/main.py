@@ -7,7 +7,7 @@ import sys
 import click
 import typer
 
-from calltriage.cli import incident, playbook
+from calltriage.cli import authoring, incident, playbook
 from calltriage.cli.common import GLOBALS, JsonOpt, app_for, echo, emit_json
 from calltriage.errors import CalltriageError
 
@@ -19,7 +19,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(incident.app, name="incident", help="Open, follow and answer incidents.")
-app.add_typer(playbook.app, name="playbook", help="List, validate and draw playbooks.")
+app.add_typer(playbook.app, name="playbook", help="List, validate, test and draw playbooks.")
+_ = authoring  # registers `playbook test|new|errors`
 
 
 def _mount_optional() -> None:
@@ -27,9 +28,9 @@ def _mount_optional() -> None:
     from importlib import import_module
 
     for module, name, text in (
-        ("calltriage.lab.cli", "lab", "Run the real SIP lab (Kamailio + simulated users)."),
         ("calltriage.probes.cli", "server", "Check the SIP server configuration and reach each part."),
         ("calltriage.cli.triage", None, None),
+        ("calltriage.cli.worker", None, None),
         ("calltriage.cli.records", None, None),
         ("calltriage.cli.users", None, None),
         ("calltriage.web.cli", None, None),
@@ -45,6 +46,17 @@ def _mount_optional() -> None:
             app.add_typer(mod.app, name=name, help=text)
         else:
             mod.register(app)
+    _mount_plugins()
+
+
+def _mount_plugins() -> None:
+    """Command groups of other installed packages (the SIP lab is one: `calltriage-lab` declares
+    ``lab = "calltriage_lab.cli:app"`` in the ``calltriage.cli`` entry point group)."""
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group="calltriage.cli"):
+        sub = entry.load()
+        app.add_typer(sub, name=entry.name, help=(sub.info.help or None))
 
 
 @app.callback()

@@ -65,14 +65,20 @@ class IncidentCases:
         overrides: list[OverrideOption] = []
         if can_override:
             given = dict(run.answers)
-            for node_id in dict.fromkeys(n for n, _ in run.answers):
-                node = spec.nodes.get(node_id)
-                if node is None or node.id == view.current or node.level > view.level or \
-                        node.kind not in (NodeKind.QUESTION, NodeKind.CHECK):
-                    continue
-                overrides += [OverrideOption(node=node.id, title=title_of(spec, node.id), level=node.level,
-                                             outcome=name, label=o.label or name, given=given.get(node.id) == name)
-                              for name, o in node.outcomes.items()]
+            # Every playbook the incident walked (a handoff continues the same incident): a node id
+            # answered in two playbooks refers to the latest one, as the service's override does.
+            seen: dict[str, list[OverrideOption]] = {}
+            for part, path in self.svc.walked(view.model_dump()):
+                for node_id in dict.fromkeys(path):
+                    node = part.nodes.get(node_id)
+                    if node is None or node.id == view.current or node.level > view.level or \
+                            node.kind not in (NodeKind.QUESTION, NodeKind.CHECK):
+                        continue
+                    seen[node.id] = [OverrideOption(node=node.id, title=title_of(part, node.id), level=node.level,
+                                                    outcome=name, label=o.label or name,
+                                                    given=given.get(node.id) == name)
+                                     for name, o in node.outcomes.items()]
+            overrides = [o for options in seen.values() for o in options]
         return ActionsOut(
             incident=view.id, revision=view.revision, node=view.current, can_act=can_act,
             can_take=can_act and view.assignee != actor.name,

@@ -18,7 +18,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from calltriage.domain.model import EventKind, NodeKind, ProbeResult
-from calltriage.engine import PlaybookRun, advance, close_at, escalate_to, handoff_into, outcome_for, rewind
+from calltriage.engine import (
+    PlaybookRun,
+    advance,
+    close_at,
+    escalate_to,
+    handoff_into,
+    outcome_for,
+    reopen_prior,
+    rewind,
+)
 from calltriage.engine import start as start_run
 from calltriage.engine.run import Effect
 from calltriage.engine.spec import PlaybookSpec
@@ -80,6 +89,10 @@ class IncidentService:
         if isinstance(incident, dict):
             return self.catalog.pinned(incident["playbook"], incident["playbook_version"])
         return self.catalog.pinned(incident.playbook_id, incident.playbook_version)
+
+    def walked(self, incident: dict[str, Any]) -> list[tuple[PlaybookSpec, list[str]]]:
+        """Every playbook the incident walked (pinned versions) with its path there, oldest first."""
+        return [(self.catalog.pinned(p["playbook"], p["version"]), p["path"]) for p in incident["playbooks"]]
 
     def next_step(self, incident_id: int) -> dict[str, Any]:
         with self.store.read() as session:
@@ -184,15 +197,20 @@ class IncidentService:
             self._expect(session, incident, run, None, revision)
             if run.over:
                 check_override(actor.level, actor.name, run, run.level)
+            owner = run
+            # A step of an earlier playbook (before a handoff): go back into that playbook first.
+            while node not in dict(run.answers) and run.prior:
+                spec = self.catalog.pinned(run.prior[-1]["playbook_id"], run.prior[-1]["version"])
+                run = reopen_prior(spec, run)
             previous = dict(run.answers).get(node)
             rewound = rewind(spec, run, node)
-            check_override(actor.level, actor.name, run, rewound.level)
+            check_override(actor.level, actor.name, owner, rewound.level)
             new_run, effects = advance(spec, rewound, outcome)
             superseded = self._branch_from(session, incident, node, previous)
             self._append(session, incident, EventKind.OVERRIDDEN, actor, node=node, outcome=outcome, note=reason,
-                         data={"previous": previous, "level": rewound.level, "from_level": run.level,
+                         data={"previous": previous, "level": rewound.level, "from_level": owner.level,
                                "superseded": superseded})
-            self._level_changed(session, incident, actor, run.level, rewound.level, "override", reason)
+            self._level_changed(session, incident, actor, owner.level, rewound.level, "override", reason)
             self._finish(session, incident, new_run, effects, actor)
 
         return self._change(incident_id, change)

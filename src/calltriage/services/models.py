@@ -50,6 +50,7 @@ class IncidentOut(_Out):
     closed_at: str | None
     escalations: list[dict[str, Any]]
     path: list[str]
+    playbooks: list[dict[str, Any]] | None = None  # the playbooks walked (handoffs), in order
     events: list[EventOut] | None = None
 
 
@@ -65,6 +66,7 @@ class StepOut(_Out):
 
     node: str | None
     title: str = ""
+    playbook: str | None = None
     status: str | None = None
     level: int | None = None
     kind: str | None = None

@@ -56,11 +56,22 @@ def incident_view(incident: Incident, events: Sequence[Event] | None) -> dict[st
         "closed_at": iso(incident.closed_at),
         "escalations": state.get("escalations", []),
         "path": state.get("path", []),
+        "playbooks": _segments(state, incident),
     }
     if events is not None:
         gone = {seq for e in events if e.kind == "overridden" for seq in (e.data or {}).get("superseded") or ()}
         view["events"] = [{**event_view(e), "superseded": e.seq in gone} for e in events]
     return view
+
+
+def _segments(state: dict[str, Any], incident: Incident) -> list[dict[str, Any]]:
+    """The playbooks the incident walked (handoffs continue in the target), each with its path there."""
+    prior = state.get("prior") or []
+    out = [{"playbook": p["playbook_id"], "version": p["version"], "path": list(p["path"])} for p in prior]
+    skip = sum(len(p["path"]) for p in prior)
+    out.append({"playbook": incident.playbook_id, "version": incident.playbook_version,
+                "path": list(state.get("path", []))[skip:]})
+    return out
 
 
 def step_view(incident: Incident, spec: PlaybookSpec) -> dict[str, Any]:
@@ -71,6 +82,7 @@ def step_view(incident: Incident, spec: PlaybookSpec) -> dict[str, Any]:
     return {
         "node": node.id,
         "title": step_title(node),
+        "playbook": spec.id,
         "level": incident.level,
         "kind": node.kind.value,
         "prompt": node.prompt,

@@ -44,6 +44,7 @@ def render_incident(request: Request, op: Any, incident_id: int, *, draft: dict[
     node = spec.node(view.current) if view.current else None
     events = timeline(list(view.events or []), spec)
     job = ct.jobs.status(incident_id)
+    parts = ct.services.incidents.walked(view.model_dump())
     kept = {k: v for k, v in (draft or {}).items() if k in TEXT_FIELDS and isinstance(v, str) and v.strip()}
     return page(request, "incident.html", {
         "i": view, "spec": spec, "node": node, "title": step_title(node),
@@ -55,7 +56,8 @@ def render_incident(request: Request, op: Any, incident_id: int, *, draft: dict[
         "probes": [e for e in events if e["result"] and not e["superseded"]][-8:],
         "events": events,
         "near": neighbourhood(spec, view),
-        "graph": ct.graphs.svg(spec, view.path),
+        "graph": ct.graphs.svg_family(parts),
+        "walked": [(p.id, p.title, p.version) for p, _ in parts],
         "files": cases.attachments(incident_id),
         "draft": draft or {}, "kept": kept, "error": error, "confirm": confirm,
         "resolution_title": title_of(spec, next((e.node for e in reversed(view.events or [])

@@ -110,7 +110,7 @@ def graph(request: Request, op: DeskOperator, incident_id: IncidentId) -> Respon
     """The whole playbook graph with the path, full size (the page shows it scaled, zoomable)."""
     ct = state(request)
     view = ct.services.cases.get(incident_id)
-    svg = ct.graphs.svg(ct.services.catalog.pinned(view.playbook, view.playbook_version), view.path)
+    svg = ct.graphs.svg_family(ct.services.incidents.walked(view.model_dump()))
     if svg is None:
         return redirect(request, f"/incidents/{incident_id}", "Graphviz `dot` is not installed: the path is listed "
                         "instead (apt install graphviz).", "warn")
