@@ -23,7 +23,8 @@ def test_take_assign_and_release_follow_the_level_that_owns_the_incident(sqlite_
     db = sqlite_db_url
     _users(db)
     incident = open_incident(db)
-    assert cli("incident", "take", incident, "--as", "ana", "--json", db=db).json()["assignee"] == "ana"
+    assert cli("incident", "show", incident, "--json", db=db).json()["assignee"] == "ana"  # who opens it owns it
+    assert "already yours" in cli("incident", "take", incident, "--as", "ana", db=db).err
     for answer in TO_L2:
         cli("incident", "answer", incident, answer, "--as", "ana", db=db)
     view = cli("incident", "show", incident, "--json", db=db).json()
@@ -37,7 +38,7 @@ def test_take_assign_and_release_follow_the_level_that_owns_the_incident(sqlite_
     released = cli("incident", "release", incident, "--as", "bea", "--json", db=db).json()
     assert released["assignee"] is None
     actions = [e["data"]["action"] for e in released["events"] if e["kind"] == "assigned"]
-    assert actions == ["take", "assign", "release"]
+    assert actions == ["assign", "release"]
     assert "owner: nobody" in cli("incident", "show", incident, db=db).out
 
 

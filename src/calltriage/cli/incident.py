@@ -265,7 +265,7 @@ def _print_header(view: dict[str, Any]) -> None:
 
 
 def _print_step(step: dict[str, Any]) -> None:
-    echo(f"[L{step['level']}] {step.get('title') or step['node']}  ({step['node']}, {step['kind']})")
+    echo(f"[L{step['level']}] {step['node']} ({step['kind']}) — {step.get('title') or step['prompt']}")
     echo(f"  {step['prompt']}")
     if step.get("help"):
         echo(f"  {step['help']}")

@@ -1,13 +1,13 @@
 """ownership: the "mine" queue reads incidents by owner
 
 Revision ID: 0005_ownership
-Revises: 0003
+Revises: 0004_jobs
 """
 
 from alembic import op
 
 revision = "0005_ownership"
-down_revision = "0003"
+down_revision = "0004_jobs"
 branch_labels = None
 depends_on = None
 
