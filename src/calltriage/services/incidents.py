@@ -64,7 +64,7 @@ class Actor:
 
 
 def _clean(text: str | None, what: str, *, required: bool = False, limit: int = MAX_TEXT) -> str:
-    value = (text or "").strip()
+    value = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()  # browsers send CRLF
     if required and not value:
         raise InvalidAnswer(f"{what} is empty: give a {what}")
     if len(value) > limit:

@@ -25,6 +25,7 @@ from calltriage.web.triage import may_probe
 
 router = APIRouter(include_in_schema=False)
 posts = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+DEFAULT_PLAYBOOK = "user-cant-call-professional"
 TYPES = {"md": "text/markdown; charset=utf-8", "json": "application/json", "html": "text/html; charset=utf-8"}
 
 
@@ -32,7 +33,8 @@ TYPES = {"md": "text/markdown; charset=utf-8", "json": "application/json", "html
 def new_form(request: Request, op: DeskOperator) -> Response:
     ct = state(request)
     playbooks = [(s.id, s.title) for s in ct.services.catalog.all()]
-    return page(request, "new.html", {"playbooks": playbooks, "form": {"probe": ct.jobs.configured},
+    return page(request, "new.html", {"playbooks": playbooks, "form": {"probe": ct.jobs.configured,
+                                                                          "playbook": DEFAULT_PLAYBOOK},
                                       "probes_notice": ct.jobs.status(0)["notice"]})
 
 

@@ -1,0 +1,108 @@
+"""Safe actions and kept text in a real Chromium: a double click answers one step, a stale tab answers
+nothing, a session that ends under a typed note loses nothing, a too-long note comes back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.web.browser import chromium, operator, served  # noqa: F401  (fixtures)
+from tests.web.conftest import PASSWORD, Desk
+
+pytestmark = pytest.mark.browser
+
+
+def _answered(desk: Desk, incident: int) -> list[str]:
+    return [e["node"] for e in desk.api("GET", f"/incidents/{incident}").json()["events"] if e["kind"] == "answered"]
+
+
+def test_a_double_click_on_an_answer_answers_only_that_step(served: tuple[Desk, str],
+                                                            operator: Callable[..., Any]) -> None:  # noqa: F811
+    from playwright.sync_api import expect
+
+    desk, _ = served
+    incident = desk.open("ana")["id"]
+    ana = operator("ana")
+    ana.goto(f"/incidents/{incident}")
+    ana.dblclick("button:has-text('Requirements are met')")
+    expect(ana.locator("#step .step-id")).to_have_text("intake.client_error_message")
+    ana.wait_for_load_state("networkidle")
+    # Two clicks 150 ms apart at the same place: the second lands where "User offline" (a hand-off) will be.
+    box = ana.locator("button:has-text('A licence problem')").bounding_box()
+    ana.mouse.click(box["x"] + 5, box["y"] + 5)
+    ana.wait_for_timeout(150)
+    ana.mouse.click(box["x"] + 5, box["y"] + 5)
+    expect(ana.locator(".confirm")).to_contain_text("This hands the incident off")
+    ana.wait_for_load_state("networkidle")
+    assert _answered(desk, incident) == ["intake.operational_requirements"]
+    view = desk.api("GET", f"/incidents/{incident}").json()
+    assert view["current"] == "intake.client_error_message" and view["status"] == "open"
+
+
+def test_a_stale_tab_answers_nothing_and_keeps_the_note(served: tuple[Desk, str],
+                                                        operator: Callable[..., Any]) -> None:  # noqa: F811
+    from playwright.sync_api import expect
+
+    desk, _ = served
+    incident = desk.open("ana")["id"]
+    first = operator("ana")
+    second = first.context.new_page()
+    first.goto(f"/incidents/{incident}")
+    second.goto(f"/incidents/{incident}")
+    first.click("button:has-text('Requirements are met')")
+    expect(first.locator("#step .step-id")).to_have_text("intake.client_error_message")
+    second.fill("form.answer textarea[name=note]", "the user reads the version\nfrom the About screen")
+    second.click("button:has-text('A requirement is violated')")
+    expect(second.locator(".kept")).to_contain_text("already answered by ana")
+    expect(second.locator(".kept-text")).to_have_value("the user reads the version\nfrom the About screen")
+    expect(second.locator("#step .step-id")).to_have_text("intake.client_error_message")
+    assert _answered(desk, incident) == ["intake.operational_requirements"]
+
+
+def test_a_note_typed_when_the_session_ends_is_sent_after_logging_in_again(
+        served: tuple[Desk, str], operator: Callable[..., Any]) -> None:  # noqa: F811
+    from playwright.sync_api import expect
+
+    desk, _ = served
+    incident = desk.open("ana")["id"]
+    ana = operator("ana")
+    ana.goto(f"/incidents/{incident}")
+    note = "Called the user at 9:10.\nThe app shows 'registered'.\n\nWill call back at 11."
+    ana.fill("#actions textarea[name=text]", note)
+    ana.context.clear_cookies(name="ct_session")  # the session ends while the operator types
+    ana.click("#actions button:has-text('Add note')")
+    expect(ana.locator("h1")).to_have_text("Log in")
+    expect(ana.locator(".error")).to_contain_text("session ended")
+    expect(ana.locator(".kept-text")).to_have_value(note)
+    ana.fill("input[name=name]", "ana")
+    ana.fill("input[name=password]", PASSWORD)
+    ana.click("button:has-text('Log in')")
+    expect(ana.locator("h1")).to_have_text("Send what you typed?")
+    expect(ana.locator("textarea[name=text]")).to_have_value(note)
+    ana.click("button:has-text('Send it now')")
+    expect(ana.locator(".flash")).to_contain_text("Note added")
+    expect(ana.locator(".timeline .note").last).to_have_text(note)
+    notes = [e["note"] for e in desk.api("GET", f"/incidents/{incident}").json()["events"] if e["kind"] == "note"]
+    assert notes == [note]
+
+
+def test_a_too_long_note_comes_back_with_its_text_and_a_long_word_wraps(
+        served: tuple[Desk, str], operator: Callable[..., Any]) -> None:  # noqa: F811
+    from playwright.sync_api import expect
+
+    desk, _ = served
+    incident = desk.open("ana")["id"]
+    ana = operator("ana", width=390, height=844)
+    ana.goto(f"/incidents/{incident}")
+    long = "word " * 2001
+    ana.eval_on_selector("#actions textarea[name=text]", "(el, v) => { el.value = v; }", long)
+    ana.click("#actions button:has-text('Add note')")
+    expect(ana.locator(".kept")).to_contain_text("keep it under 10000")
+    assert ana.locator(".kept-text").input_value() == long
+    word = "x" * 3000
+    ana.fill("#actions textarea[name=text]", word)
+    ana.click("#actions button:has-text('Add note')")
+    expect(ana.locator(".flash")).to_contain_text("Note added")
+    assert ana.evaluate("document.documentElement.scrollWidth") <= 390
