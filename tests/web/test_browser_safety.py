@@ -83,7 +83,7 @@ def test_a_note_typed_when_the_session_ends_is_sent_after_logging_in_again(
     expect(ana.locator("textarea[name=text]")).to_have_value(note)
     ana.click("button:has-text('Send it now')")
     expect(ana.locator(".flash")).to_contain_text("Note added")
-    expect(ana.locator(".timeline .note").last).to_have_text(note)
+    expect(ana.locator(".timeline .note-text").last).to_have_text(note)
     notes = [e["note"] for e in desk.api("GET", f"/incidents/{incident}").json()["events"] if e["kind"] == "note"]
     assert notes == [note]
 
