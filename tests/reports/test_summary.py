@@ -226,3 +226,16 @@ def test_the_text_report_prints_every_table(four: App) -> None:
         assert heading in text
     assert "about equal: yes" in text
     assert "6.5 min" in text and "30.0 min" in text
+
+
+def test_volume_per_day_backlog_by_age_and_time_against_targets_add_up(four: App) -> None:
+    from calltriage.reports.volume import parse_targets
+
+    report = summary(four.store, targets={1: 5.0})
+    assert sum(d["count"] for d in report["opened_per_day"]) == report["incidents"]["total"]
+    assert sum(b["count"] for b in report["backlog_by_age"]) == report["incidents"]["by_status"].get("open", 0)
+    level1 = next(t for t in report["time_per_level"] if t["level"] == 1)
+    assert level1["target_seconds"] == 5.0 and level1["within_target"] is (level1["median_seconds"] <= 5.0)
+    assert parse_targets("1=30m, L2=4h,3=3d") == {1: 1800, 2: 14400, 3: 259200}
+    with pytest.raises(InvalidAnswer, match="LEVEL=DURATION"):
+        parse_targets("1=soon")

@@ -126,7 +126,8 @@ def test_override_note_escalate_and_close_by_hand(desk: Desk) -> None:
     second = desk.open()["id"]
     noted = desk.api("POST", f"/incidents/{second}/notes", json={"text": "user is travelling"}).json()
     assert noted["events"][-1]["kind"] == "note"
-    escalated = desk.api("POST", f"/incidents/{second}/escalate", json={"request": "server-status-check", "note": "settings are right"}).json()
+    escalated = desk.api("POST", f"/incidents/{second}/escalate",
+                         json={"request": "server-status-check", "note": "settings are right"}).json()
     assert escalated["level"] == 2 and escalated["current"] == "l2.server_network"
     closed = desk.api("POST", f"/incidents/{second}/close", "ben", json={"resolution": "server-fault"}).json()
     assert closed["status"] == "closed" and closed["resolution"] == "server-fault"

@@ -8,14 +8,13 @@ from typing import Any
 
 import pytest
 
-from tests.web.browser import chromium, operator, served  # noqa: F401  (fixtures)
 from tests.web.conftest import PASSWORD, Desk
 
 pytestmark = pytest.mark.browser
 
 
 def test_three_operators_take_assign_and_walk_an_incident_from_l1_through_l2_to_l3(
-        served: tuple[Desk, str], operator: Callable[..., Any]) -> None:  # noqa: F811
+        served: tuple[Desk, str], operator: Callable[..., Any]) -> None:
     from playwright.sync_api import expect
 
     desk, url = served

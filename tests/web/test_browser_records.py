@@ -14,14 +14,13 @@ import pytest
 from calltriage.domain.model import ProbeResult, ProbeStatus
 from calltriage.services.incidents import Actor
 from tests.records.cast import PLANTED_PASSWORDS, planted_log
-from tests.web.browser import chromium, operator, served  # noqa: F401  (fixtures)
 from tests.web.conftest import TO_L2, Desk
 
 pytestmark = pytest.mark.browser
 
 
 def test_a_client_log_is_uploaded_with_its_causes_shown_and_a_bad_file_is_refused_whole(
-        served: tuple[Desk, str], operator: Callable[..., Any], tmp_path: Path) -> None:  # noqa: F811
+        served: tuple[Desk, str], operator: Callable[..., Any], tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
     desk, _ = served
@@ -79,7 +78,7 @@ def _stage(desk: Desk) -> int:
 
 @pytest.mark.parametrize("width", [390, 1366, 1920])
 def test_the_desk_fits_the_screen_at_390_1366_and_1920_px(served: tuple[Desk, str], operator: Callable[..., Any],
-                                                          width: int) -> None:  # noqa: F811
+                                                          width: int) -> None:
     from playwright.sync_api import expect
 
     desk, _ = served

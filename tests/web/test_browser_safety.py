@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from tests.web.browser import chromium, operator, served  # noqa: F401  (fixtures)
 from tests.web.conftest import PASSWORD, Desk
 
 pytestmark = pytest.mark.browser
@@ -19,7 +18,7 @@ def _answered(desk: Desk, incident: int) -> list[str]:
 
 
 def test_a_double_click_on_an_answer_answers_only_that_step(served: tuple[Desk, str],
-                                                            operator: Callable[..., Any]) -> None:  # noqa: F811
+                                                            operator: Callable[..., Any]) -> None:
     from playwright.sync_api import expect
 
     desk, _ = served
@@ -42,7 +41,7 @@ def test_a_double_click_on_an_answer_answers_only_that_step(served: tuple[Desk, 
 
 
 def test_a_stale_tab_answers_nothing_and_keeps_the_note(served: tuple[Desk, str],
-                                                        operator: Callable[..., Any]) -> None:  # noqa: F811
+                                                        operator: Callable[..., Any]) -> None:
     from playwright.sync_api import expect
 
     desk, _ = served
@@ -62,7 +61,7 @@ def test_a_stale_tab_answers_nothing_and_keeps_the_note(served: tuple[Desk, str]
 
 
 def test_a_note_typed_when_the_session_ends_is_sent_after_logging_in_again(
-        served: tuple[Desk, str], operator: Callable[..., Any]) -> None:  # noqa: F811
+        served: tuple[Desk, str], operator: Callable[..., Any]) -> None:
     from playwright.sync_api import expect
 
     desk, _ = served
@@ -89,7 +88,7 @@ def test_a_note_typed_when_the_session_ends_is_sent_after_logging_in_again(
 
 
 def test_a_too_long_note_comes_back_with_its_text_and_a_long_word_wraps(
-        served: tuple[Desk, str], operator: Callable[..., Any]) -> None:  # noqa: F811
+        served: tuple[Desk, str], operator: Callable[..., Any]) -> None:
     from playwright.sync_api import expect
 
     desk, _ = served

@@ -72,7 +72,8 @@ def test_only_an_operator_of_the_incidents_level_or_an_admin_runs_its_probes(des
 
 def test_a_closed_incident_has_nothing_left_to_probe(desk: Desk) -> None:
     incident = desk.open()
-    desk.api("POST", f"/incidents/{incident['id']}/close", json={"resolution": "not-an-issue", "anyway": True, "note": "test"})
+    desk.api("POST", f"/incidents/{incident['id']}/close",
+             json={"resolution": "not-an-issue", "anyway": True, "note": "test"})
     response = desk.api("POST", f"/incidents/{incident['id']}/triage")
     assert response.status_code == 422 and "closed" in response.json()["error"]["message"]
 

@@ -8,6 +8,7 @@ layer turns their results into the typed read models of ``services.models``.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -185,7 +186,7 @@ class IncidentCases:
         with self.app.store.read() as session:
             return dict(session.scalar(select(Incident.state).where(Incident.id == incident_id)) or {})
 
-    def _operators_at(self, level: int) -> list[str]:
+    def _operators_at(self, level: int) -> builtins.list[str]:
         roles = [r for r, lvl in ownership.LEVELS.items() if lvl == level]
         with self.app.store.read() as session:
             return list(session.scalars(select(Operator.name).where(Operator.role.in_(roles),

@@ -33,6 +33,7 @@ from calltriage.engine.run import Effect
 from calltriage.engine.spec import PlaybookSpec
 from calltriage.errors import Conflict, Forbidden, InvalidAnswer
 from calltriage.services.catalog import PlaybookCatalog
+from calltriage.services.queues import count, incident_filters, incident_json, not_found
 from calltriage.services.rules import (
     check_close,
     check_escalation,
@@ -40,7 +41,6 @@ from calltriage.services.rules import (
     check_reopen,
     close_choices,
 )
-from calltriage.services.queues import count, incident_filters, incident_json, not_found
 from calltriage.services.views import incident_view, step_view
 from calltriage.store import Store
 from calltriage.store.models import Event, Incident

@@ -33,6 +33,7 @@ class WebSettings:
     session_hours: float = 8.0
     secure_cookies: bool = False
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
+    level_targets: dict[int, float] = field(default_factory=dict)  # CALLTRIAGE_LEVEL_TARGETS, e.g. 1=30m,2=4h
 
 
 def _secret(name: str) -> str | None:
@@ -87,6 +88,16 @@ def _number(name: str, default: float, low: float, high: float) -> float:
     return value
 
 
+def _targets(text: str) -> dict[int, float]:
+    from calltriage.errors import ConfigError, InvalidAnswer
+    from calltriage.reports.volume import parse_targets
+
+    try:
+        return parse_targets(text)
+    except InvalidAnswer as exc:
+        raise ConfigError(f"CALLTRIAGE_LEVEL_TARGETS: {exc.message}") from None
+
+
 def load_web_settings(db_url: str) -> WebSettings:
     key = _secret("CALLTRIAGE_SECRET_KEY") or generated_secret(data_dir(db_url))
     if len(key) < 16:
@@ -107,4 +118,5 @@ def load_web_settings(db_url: str) -> WebSettings:
         session_hours=_number("CALLTRIAGE_SESSION_HOURS", 8.0, 0.01, 24 * 30),
         secure_cookies=os.environ.get("CALLTRIAGE_SECURE_COOKIES", "").lower() in ("1", "true", "yes"),
         webhooks=hooks,
+        level_targets=_targets(os.environ.get("CALLTRIAGE_LEVEL_TARGETS", "")),
     )

@@ -9,8 +9,8 @@ from starlette.responses import Response
 
 from calltriage.errors import CalltriageError
 from calltriage.services.operators import COUNT_CAP, QUEUES
-from calltriage.services.rules import title_of
 from calltriage.services.queues import search as search_rows
+from calltriage.services.rules import title_of
 from calltriage.web.deps import DeskOperator
 from calltriage.web.desk.render import page, redirect
 from calltriage.web.reads import read
@@ -60,7 +60,8 @@ async def queue(request: Request, op: DeskOperator,
                              offset=(page_no - 1) * PAGE)
     sizes = await read(ct, ct.operators.queue_sizes, op, level=level)
     return page(request, "queue.html", {
-        "name": name, "title": TITLES[name], "help": HELP[name], "items": with_titles(ct, items), "total": _size(sizes[name]),
+        "name": name, "title": TITLES[name], "help": HELP[name], "items": with_titles(ct, items),
+        "total": _size(sizes[name]),
         "queues": [(q, TITLES[q], _size(sizes[q])) for q in QUEUES], "level": level or op.level,
         "page_no": page_no, "more": more, "query": {"level": level} if level else {},
     })
@@ -77,7 +78,8 @@ def search(request: Request, op: DeskOperator,
                                level=int(level) if level else None, query=(q or "").replace("\x00", "") or None,
                                limit=PAGE, offset=(page_no - 1) * PAGE)
     return page(request, "search.html", {
-        "items": with_titles(ct, items), "total": total, "q": q or "", "status": status, "level": level, "page_no": page_no,
+        "items": with_titles(ct, items), "total": total, "q": q or "", "status": status, "level": level,
+        "page_no": page_no,
         "more": total > page_no * PAGE,
         "query": {k: v for k, v in (("q", q), ("status", status), ("level", level)) if v},
     })

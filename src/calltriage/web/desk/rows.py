@@ -41,6 +41,7 @@ def incident_rows(items: Iterable[dict[str, Any]]) -> Markup:
             f'<td data-label="Owner" class="owner-cell">{owner}</td>'
             f'<td data-label="Parties">{_e(i["caller"])} → {_e(i["callee"])}</td>'
             f'<td data-label="Step / result" class="step-cell">{where}</td>'
-            f'<td data-label="Updated" title="{_e(i["updated_at"])}">{_e(ago(i.get("updated") or i["updated_at"]))}</td>'
+            f'<td data-label="Updated" title="{_e(i["updated_at"])}">'
+            f'{_e(ago(i.get("updated") or i["updated_at"]))}</td>'
             f'<td data-label="Reporter">{_e(i["reporter"])}</td></tr>\n')
     return Markup("".join(out))  # every value above is escaped
