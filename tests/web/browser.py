@@ -47,8 +47,9 @@ def operator(served: tuple[Desk, str], chromium: Any) -> Callable[..., Any]:
 
     _, url = served
 
-    def log_in(name: str, width: int = 1366, height: int = 900) -> Any:
-        page = chromium.new_context(base_url=url, viewport={"width": width, "height": height}).new_page()
+    def log_in(name: str, width: int = 1366, height: int = 900, **options: Any) -> Any:
+        page = chromium.new_context(base_url=url, viewport={"width": width, "height": height},
+                                    **options).new_page()
         page.goto("/login")
         page.fill("input[name=name]", name)
         page.fill("input[name=password]", PASSWORD)

@@ -105,3 +105,28 @@ def test_a_too_long_note_comes_back_with_its_text_and_a_long_word_wraps(
     ana.click("#actions button:has-text('Add note')")
     expect(ana.locator(".flash")).to_contain_text("Note added")
     assert ana.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_an_override_shows_the_level_change_and_strikes_the_abandoned_branch(
+        served: tuple[Desk, str], operator: Callable[..., Any]) -> None:
+    from playwright.sync_api import expect
+
+    from tests.web.conftest import TO_L2
+
+    desk, _ = served
+    incident = desk.open("ana")["id"]
+    desk.walk(incident, *TO_L2)
+    ana = operator("ana")
+    ana.goto(f"/incidents/{incident}")
+    expect(ana.locator("form[action$='/override']")).to_have_count(0)  # L2 owns it: no override for L1
+    ben = operator("ben")
+    ben.goto(f"/incidents/{incident}")
+    ben.select_option("form[action$='/override'] select", "l1.test_call::failed")
+    ben.fill("form[action$='/override'] textarea[name=reason]", "the user says the test call dropped")
+    ben.click("form[action$='/override'] button")
+    expect(ben.locator(".flash")).to_contain_text("Overrode l1.test_call")
+    expect(ben.locator(".timeline .ev.level-changed")).to_contain_text("L2 → L1")
+    expect(ben.locator(".timeline .superseded").first).to_contain_text("superseded by an override")
+    assert ben.locator(".timeline .superseded").count() >= 3
+    view = desk.api("GET", f"/incidents/{incident}").json()
+    assert (view["level"], view["current"]) == (1, "l1.client_config")
