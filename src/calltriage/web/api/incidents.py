@@ -75,7 +75,8 @@ def queue(ct: Ct, op: ApiOperator, queue: Literal["mine", "unassigned", "escalat
     ``unassigned`` (my level, nobody's), ``escalated`` (arrived at my level, not yet picked up), ``open``
     (all open at my level), ``closed``. ``total`` is capped at 1001 (shown as "1000+" on the desk)."""
     items, total = ct.operators.queue(op, queue, level=level, limit=limit, offset=offset)
-    return JSONResponse({"total": total, "limit": limit, "offset": offset, "items": items})
+    page = IncidentPage(total=total, limit=limit, offset=offset, items=[IncidentOut.model_validate(i) for i in items])
+    return JSONResponse(page.model_dump(mode="json", exclude={"items": {"__all__": {"events"}}}))
 
 
 @router.get("/{incident_id}", responses={200: {"model": IncidentOut}, **errors(404)})
