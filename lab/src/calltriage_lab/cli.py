@@ -7,6 +7,7 @@ The lead mounts `app` as `calltriage lab`. Passwords are never printed: they liv
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import shutil
 from pathlib import Path
@@ -16,6 +17,7 @@ import typer
 
 from calltriage_lab import labfiles
 from calltriage_lab.errors import LabError
+from calltriage_lab.netcli import device_app, net_app
 from calltriage_lab.rpc import RpcError
 from calltriage_lab.server import KamailioLab
 
@@ -63,6 +65,8 @@ def up(
     min_client_version: str = typer.Option(labfiles.MIN_CLIENT_VERSION, "--min-client-version"),
     auth_fail_403: bool = typer.Option(False, "--auth-fail-403", help="Wrong password -> 403, not 401."),
     alias_fork: bool = typer.Option(False, "--alias-fork", help="A number assigned twice rings both."),
+    tls_only: bool = typer.Option(True, "--tls-only/--any-transport",
+                                  help="Refuse UDP/TCP for accounts provisioned with TLS (403 TLS required)."),
     stock: bool = typer.Option(False, "--stock", help="A stock Kamailio: no lab enrichments (docs/lab.md)."),
     json_out: bool = JsonOpt,
 ) -> None:
@@ -73,7 +77,8 @@ def up(
             if not (directory / "lab.sqlite").exists() and any(directory.iterdir()):
                 raise LabError(f"{directory} is not a lab folder: choose another --dir")
             shutil.rmtree(directory)
-        lab = KamailioLab(directory, auth_fail_403=auth_fail_403, alias_fork=alias_fork, enrichments=not stock)
+        lab = KamailioLab(directory, auth_fail_403=auth_fail_403, alias_fork=alias_fork, enrichments=not stock,
+                          tls_only=tls_only)
         new_db = not lab.db.path.exists()
         lab.start()
         try:
@@ -95,7 +100,7 @@ def up(
     typer.echo(f"  server config: {info['config']}")
     typer.echo(f"  passwords: {info['secrets_dir']}/<user> (0600)")
     for a in info["accounts"]:
-        typer.echo(f"  {a['username']:<8} {a['number'] or '':<12} {a['edition']}")
+        typer.echo(f"  {a['username']:<8} {a['number'] or '':<12} {a['edition'] or ''}")
 
 
 @app.command()
@@ -103,6 +108,7 @@ def down(directory: Path = DirOpt,
          purge: bool = typer.Option(False, "--purge", help="Also delete the lab folder.")) -> None:
     """Stop the lab (its folder stays unless --purge)."""
     directory = directory.resolve()
+    _remove_devices_and_networks(directory)
     lab = _running(directory)
     if lab is not None:
         lab.stop()
@@ -112,6 +118,27 @@ def down(directory: Path = DirOpt,
     if purge and (directory / "lab.sqlite").exists():
         shutil.rmtree(directory)
     typer.echo("Lab stopped." if lab is not None else "Lab was not running.")
+
+
+def _remove_devices_and_networks(directory: Path) -> None:
+    """Devices and client networks go with the lab (also ones left by a crashed run)."""
+    from calltriage_lab.device import stop_all
+    from calltriage_lab.netcmd import lab_prefix, sweep, unavailable_reason
+
+    stop_all(directory)
+    if os.geteuid() == 0 and unavailable_reason() is None:
+        sweep(lab_prefix(directory))  # also what a crashed run left, registry or not
+
+
+def _clients(directory: Path) -> dict[str, Any]:
+    from calltriage_lab.clientnet import ClientNetwork
+    from calltriage_lab.device import Device
+
+    folder = directory / "devices"
+    devices = [Device(folder, p.stem) for p in sorted(folder.glob("*.json"))] if folder.is_dir() else []
+    return {"networks": [e["name"] for e in ClientNetwork.registered(directory)],
+            "devices": [{"name": d.name, "user": d.state.get("user"), "network": d.state.get("network"),
+                         "running": d.alive()} for d in devices]}
 
 
 @app.command()
@@ -130,7 +157,7 @@ def status(directory: Path = DirOpt, json_out: bool = JsonOpt) -> None:
     registered = {a["username"]: len(lab.contacts(a["username"])) if lab and answering else None
                   for a in info["accounts"]}
     data = {**_summary(info), "running": lab is not None, "answering": answering,
-            "pid": info["pid"] if lab else None, "registered": registered}
+            "pid": info["pid"] if lab else None, "registered": registered, **_clients(directory)}
     if json_out:
         _emit(data)
         return
@@ -138,6 +165,11 @@ def status(directory: Path = DirOpt, json_out: bool = JsonOpt) -> None:
     typer.echo(f"Lab in {info['dir']}: {state}")
     for user, count in registered.items():
         typer.echo(f"  {user:<8} {'?' if count is None else count} contact(s)")
+    for net in data["networks"]:
+        typer.echo(f"  network {net}")
+    for dev in data["devices"]:
+        typer.echo(f"  device {dev['name']} ({dev['user']}, network {dev['network']}): "
+                   + ("running" if dev["running"] else "stopped"))
 
 
 @app.command()
@@ -218,3 +250,7 @@ def agent(
         _emit(out)
     else:
         typer.echo(" ".join(f"{k}={v}" for k, v in out.items()))
+
+
+app.add_typer(net_app, name="net")
+app.add_typer(device_app, name="device")

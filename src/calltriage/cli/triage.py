@@ -69,8 +69,3 @@ def triage(
         echo(f"Closed: {view['resolution']} ({view['category']}).")
     else:
         echo(f"{view['status']}: {view['handoff'] or ''}")
-
-
-def register(app: typer.Typer) -> None:
-    app.command("triage")(triage)
-

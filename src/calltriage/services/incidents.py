@@ -41,7 +41,8 @@ from calltriage.services.rules import (
     check_reopen,
     close_choices,
 )
-from calltriage.services.views import incident_view, step_view
+from calltriage.services.steps import current_step
+from calltriage.services.views import incident_view
 from calltriage.store import Store
 from calltriage.store.models import Event, Incident
 
@@ -95,9 +96,7 @@ class IncidentService:
         return [(self.catalog.pinned(p["playbook"], p["version"]), p["path"]) for p in incident["playbooks"]]
 
     def next_step(self, incident_id: int) -> dict[str, Any]:
-        with self.store.read() as session:
-            incident = self._find(session, incident_id)
-        return step_view(incident, self.spec_for(incident))
+        return current_step(self.store, self.catalog, incident_id)
 
     def list_incidents(self, *, status: str | None = None, level: int | None = None, query: str | None = None,
              limit: int = 50, offset: int = 0, order: str = "recent") -> tuple[list[dict[str, Any]], int]:

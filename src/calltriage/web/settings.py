@@ -9,6 +9,7 @@
 | CALLTRIAGE_WEBHOOK_URLS | space- or comma-separated URLs notified on escalate/close | none |
 | CALLTRIAGE_WEBHOOK_SECRET / _FILE | HMAC key of the webhook signature | none (unsigned) |
 | CALLTRIAGE_WEBHOOK_MAX_ATTEMPTS | attempts before a delivery is marked failed | 6 |
+| CALLTRIAGE_LEVEL_TARGETS | target median time per level on the reports (1=30m,2=4h,3=3d) | those |
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlalchemy.engine import make_url
 
 from calltriage.errors import ConfigError
 from calltriage.services.webhooks import WebhookSettings
+from calltriage.store.filemode import tighten
 
 SECRET_FILE = "calltriage-secret.key"
 
@@ -66,6 +68,7 @@ def generated_secret(folder: Path) -> str:
     """Read or create the secret file (0600): sessions survive restarts without any setup."""
     path = folder / SECRET_FILE
     if path.exists():
+        tighten(path)
         return path.read_text(encoding="utf-8").strip()
     folder.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
