@@ -12,8 +12,8 @@ from html import escape
 BAR = "#3b6ea8"
 SEED = "#b7791f"
 ROW = 24
-LABEL_W = 240
-BAR_W = 360
+LABEL_W = 300
+BAR_W = 260
 
 
 def bars(rows: Sequence[tuple[str, float]], *, unit: str = "", title: str = "", colour: str = BAR,
@@ -60,8 +60,8 @@ def columns(rows: Sequence[tuple[str, float]], *, title: str, x_axis: str, y_axi
     if not rows:
         return '<p class="muted">No data yet.</p>'
     top = max(value for _, value in rows) or 1.0
-    left, plot_h, width = 44, 160, 640
-    step = (width - left - 10) / len(rows)
+    left, plot_h, width = 44, 160, 600
+    step = min(48.0, (width - left - 10) / len(rows))
     height = 28 + plot_h + 44
     parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
              f'aria-label="{escape(title)}"><text x="0" y="18" class="chart-title">{escape(title)}</text>']

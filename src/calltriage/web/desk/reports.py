@@ -33,17 +33,19 @@ def _charts(data: dict[str, Any], titles: dict[str, str]) -> dict[str, str]:
         "backlog": charts.bars([(b["age"], b["count"]) for b in data["backlog_by_age"]],
                                title="Open incidents by age", axis="open incidents"),
         "resolutions": charts.bars([(r["resolution"] or "?", r["count"]) for r in data["resolutions"]],
-                                   title="Resolutions", axis="incidents"),
+                                   title="Incidents per resolution", axis="incidents"),
         "categories": charts.bars([(c["category"], c["count"]) for c in data["categories"] if c["count"]],
-                                  title="Root-cause categories", axis="incidents"),
+                                  title="Incidents per root-cause category", axis="incidents"),
         "split": charts.split(split["misconfiguration"], split["connection"]),
         "escalations": charts.bars([(f"to L{e['to_level']}", e["count"]) for e in data["escalations"]["by_level"]],
-                                   title="Escalations per level", axis="escalations"),
-        "time": charts.bars([(f"L{t['level']}", round((t["median_seconds"] or 0) / 60, 1))
-                             for t in data["time_per_level"]], unit=" min", title="Median minutes per level",
-                            axis="minutes (orange line: target)",
-                            marks=[round(t["target_seconds"] / 60, 1) if t.get("target_seconds") else None
-                                   for t in data["time_per_level"]]),
+                                   title="Escalations per target level", axis="escalations"),
+        "time": charts.bars([(f"L{t['level']}", round(100 * t["median_seconds"] / t["target_seconds"]))
+                             for t in data["time_per_level"]
+                             if t.get("median_seconds") is not None and t.get("target_seconds")],
+                            unit=" %", title="Median time per level, as a share of its target",
+                            axis="% of the target (orange line: the target)",
+                            marks=[100.0 for t in data["time_per_level"]
+                                   if t.get("median_seconds") is not None and t.get("target_seconds")]),
         "reach": charts.bars([(titles.get(n["node"], n["node"]), n["reached"]) for n in data["nodes"][:25]],
                              title="Incidents per step",
                              axis="incidents that reached the step"),
