@@ -130,3 +130,22 @@ def test_an_override_shows_the_level_change_and_strikes_the_abandoned_branch(
     assert ben.locator(".timeline .superseded").count() >= 3
     view = desk.api("GET", f"/incidents/{incident}").json()
     assert (view["level"], view["current"]) == (1, "l1.client_config")
+
+
+def test_the_whole_graph_opens_readable_and_zooms(served: tuple[Desk, str], operator: Callable[..., Any]) -> None:
+    from playwright.sync_api import expect
+
+    desk, _ = served
+    incident = desk.open("ana")["id"]
+    ana = operator("ana")
+    ana.goto(f"/incidents/{incident}")
+    expect(ana.locator(".near li.now")).to_contain_text("violation of the service")
+    ana.click("summary:has-text('Whole playbook')")
+    svg = ana.locator(".graph-box svg")
+    expect(svg).to_be_visible()
+    text_height = ana.evaluate("document.querySelector('.graph-box svg text').getBoundingClientRect().height")
+    assert text_height >= 10, f"graph labels are {text_height} px tall"
+    before = svg.bounding_box()["width"]
+    ana.click("button:has-text('Zoom in')")
+    ana.wait_for_function(f"document.querySelector('.graph-box svg').getBoundingClientRect().width > {before}")
+    assert ana.evaluate("document.documentElement.scrollWidth") <= 1366

@@ -58,8 +58,8 @@
     if (zoom) {
       var svg = document.querySelector(".graph-box svg");
       if (svg) {
-        var width = parseFloat(svg.style.width || "100") * parseFloat(zoom.dataset.zoom);
-        svg.style.width = Math.max(50, Math.min(600, width)) + "%";
+        var width = svg.getBoundingClientRect().width * parseFloat(zoom.dataset.zoom);
+        svg.style.width = Math.max(200, Math.min(6000, width)) + "px";
       }
     }
     var toggle = event.target.closest && event.target.closest(".menu-toggle");
@@ -84,6 +84,13 @@
     setTimeout(function () {
       Array.prototype.forEach.call(form.querySelectorAll("button"), function (b) { b.disabled = true; });
     }, 0);
+  }, true);
+  // The whole graph opens at Graphviz's own size (readable labels), scrolling inside its box.
+  document.addEventListener("toggle", function (event) {
+    var svg = event.target.querySelector && event.target.querySelector(".graph-box svg");
+    if (svg && !svg.style.width && svg.viewBox && svg.viewBox.baseVal && svg.viewBox.baseVal.width) {
+      svg.style.width = Math.round(svg.viewBox.baseVal.width * 1.2) + "px";
+    }
   }, true);
   function upload(form) {
     var bar = form.querySelector("progress");
