@@ -92,18 +92,18 @@ class IncidentCases:
         )
 
     def escalation_draft(self, view: IncidentOut) -> str:
-        """A note for the next level from what this level found (probe summaries and answers)."""
+        """A note for the next level from what was found so far (answers and probe summaries that stand)."""
         spec = self.svc.catalog.pinned(view.playbook, view.playbook_version)
         lines = [f"Escalated from L{view.level}: {view.caller} cannot call {view.callee}."]
         if view.summary:
             lines.append(f"Reported: {view.summary}")
         for e in view.events or []:
-            if e.superseded or e.level != view.level or e.kind not in ("answered", "probed", "overridden"):
+            if e.superseded or e.kind not in ("answered", "probed", "overridden"):
                 continue
             result = (e.data or {}).get("result") or {}
             found = f" ({result.get('summary')})" if result.get("summary") else ""
             outcome = e.outcome or "no verdict"
-            lines.append(f"- {title_of(spec, e.node)} → {outcome}{found}")
+            lines.append(f"- L{e.level} {title_of(spec, e.node)} → {outcome}{found}")
         return "\n".join(lines)
 
     def needs_probes(self, view: IncidentOut | dict[str, Any]) -> bool:
