@@ -63,6 +63,7 @@ class EventKind(StrEnum):
     ASSIGNED = "assigned"  # take, assign or release: data {"action", "from", "to"}
     REOPENED = "reopened"
     LEVEL_CHANGED = "level-changed"  # an override or reopen moved the incident to another level
+    MAJOR = "major"  # linked to (or closed with) a major incident
 
 
 class ProbeStatus(StrEnum):

@@ -51,6 +51,9 @@ class IncidentOut(_Out):
     escalations: list[dict[str, Any]]
     path: list[str]
     playbooks: list[dict[str, Any]] | None = None  # the playbooks walked (handoffs), in order
+    major: int | None = None  # the major incident it belongs to
+    complaint: str | None = None  # the intake's complaint (Kepner-Tregoe), when opened with one
+    intake: dict[str, Any] | None = None
     events: list[EventOut] | None = None
 
 

@@ -80,6 +80,9 @@ def incident_view(incident: Incident, events: Sequence[Event] | None) -> dict[st
         "escalations": state.get("escalations", []),
         "path": state.get("path", []),
         "playbooks": _segments(state, incident),
+        "major": incident.major_id,
+        "complaint": incident.complaint,
+        "intake": incident.intake,
     }
     if events is not None:
         gone = {seq for e in events if e.kind == "overridden" for seq in (e.data or {}).get("superseded") or ()}

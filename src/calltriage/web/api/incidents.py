@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 
 from calltriage.services.models import ActionsOut, IncidentOut
+from calltriage.services.operators import OperatorInfo
 from calltriage.services.queues import incident_json
 from calltriage.web.api.schemas import (
     MAX_ID,
@@ -33,6 +34,7 @@ from calltriage.web.api.schemas import (
 from calltriage.web.deps import ApiOperator, Ct
 from calltriage.web.jsonresp import JSONResponse
 from calltriage.web.reads import read
+from calltriage.web.state import WebState
 from calltriage.web.triage import follow_up
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
@@ -44,11 +46,30 @@ def _out(view: IncidentOut, status_code: int = 200, headers: dict[str, str] | No
     return JSONResponse(view.model_dump(mode="json"), status_code=status_code, headers=headers)
 
 
+def open_view(ct: WebState, body: OpenIncident, op: OperatorInfo) -> IncidentOut:
+    """Open from the API body: with ``intake``, routed by its complaint (``playbook`` overrides)."""
+    if body.intake is not None:
+        from calltriage.services.intake import IntakeService, clean_record, prefill_once
+
+        record = clean_record(**body.intake.record())
+        known = prefill_once(ct.jobs.settings, body.caller) if body.intake.prefill else None
+        if known and not record["edition"] and known.get("edition"):
+            record["edition"] = known["edition"]
+        return IncidentOut.model_validate(IntakeService(ct.services.incidents).open(
+            caller=body.caller, callee=body.callee, record=record, actor=op.actor, playbook=body.playbook,
+            summary=body.summary, reporter=body.reporter, prefilled=known))
+    return ct.services.cases.open(playbook_id=body.playbook or "user-cant-call-professional",
+                                  caller=body.caller, callee=body.callee, summary=body.summary,
+                                  reporter=body.reporter, actor=op.actor)
+
+
 @router.post("", status_code=201, responses={201: {"model": IncidentOut}, **errors(400, 404)})
 def open_incident(body: OpenIncident, ct: Ct, op: ApiOperator) -> JSONResponse:
-    """Open an incident on a playbook; it starts at the playbook's first step."""
-    view = ct.services.cases.open(playbook_id=body.playbook, caller=body.caller, callee=body.callee,
-                                  summary=body.summary, reporter=body.reporter, actor=op.actor)
+    """Open an incident on a playbook; it starts at the playbook's first step.
+
+    With ``intake`` the Kepner-Tregoe record is stored and its complaint proposes the playbook
+    (``GET /api/v1/intake/propose``); a ``playbook`` given with it is the operator's choice instead."""
+    view = open_view(ct, body, op)
     return _out(view, 201, {"Location": f"/api/v1/incidents/{view.id}"})
 
 
@@ -99,7 +120,7 @@ def actions(incident_id: IncidentId, ct: Ct, op: ApiOperator) -> JSONResponse:
 
 @router.post("/{incident_id}/answer", responses=CHANGED)
 def answer(incident_id: IncidentId, body: AnswerBody, ct: Ct, op: ApiOperator) -> JSONResponse:
-    """Answer the current step. Pass ``node`` (and ``revision``) to get 409 if someone answered first.
+    """Answer the step ``node`` seen at ``revision`` (both required; 409 if someone answered first).
 
     With a SIP server configured, probes then answer the checks that follow, in the background
     (follow them at ``GET …/triage``); the response is the incident right after the answer."""

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from calltriage.web.desk import actions, admin, auth, incident, queues, records, reports
+from calltriage.web.desk import actions, admin, auth, incident, intake, majors, queues, records, reports
 
 
 def router() -> APIRouter:
     desk = APIRouter(include_in_schema=False)
     for sub in (auth.router, queues.router, records.router, incident.router, actions.actions, records.posts,
-                reports.router, admin.router):
+                intake.router, intake.actions, majors.router, majors.actions, reports.router, admin.router):
         desk.include_router(sub)
     return desk

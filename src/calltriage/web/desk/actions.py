@@ -39,6 +39,9 @@ def _done(request: Request, view: IncidentOut, done: str, op: Any = None) -> Res
     state(request).dispatcher.poke()
     where = {"closed": f" Closed: {view.resolution}.", "handed-off": f" Handed off to {view.handoff}."}
     after = where.get(view.status, f" Now at L{view.level}.")
+    last = view.events[-1] if view.events else None
+    if last is not None and last.kind == "handed-off" and last.data.get("continues") and view.status == "open":
+        after = f" Handed off to {view.playbook}: the incident continues at {view.current}."
     if op is not None and follow_up(state(request), view, op):
         after += " Probes are running."
     return redirect(request, f"/incidents/{view.id}", done + after)

@@ -1,5 +1,9 @@
 """Login and logout. Sessions are signed cookies that expire (see web/security.py).
 
+Logins are throttled per operator name and per client address (services/login_throttle.py);
+logout ends the operator's sessions on the server (their session epoch moves on), so a copied
+cookie stops working too.
+
 A form sent after the session ended is not lost: the login page carries what was typed
 (``resume``), and after login the operator sees it again with one button to send it. The form
 still names the step and revision it was written for, so it cannot act on another step.
@@ -13,7 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import Response
 
-from calltriage.errors import Unauthorized
+from calltriage.errors import TooManyRequests, Unauthorized
 from calltriage.web.desk.guard import csrf_protect, local_path
 from calltriage.web.desk.render import page, redirect
 from calltriage.web.state import state
@@ -56,11 +60,20 @@ def login(request: Request, name: Annotated[str, Form(max_length=120)], password
           next: Annotated[str, Form(max_length=2000)] = "/", resume: Annotated[str, Form()] = "") -> Response:
     ct = state(request)
     resumed = _resume(resume)
+    address = request.client.host if request.client else "unknown"
     try:
+        ct.throttle.check(name, address)  # before any argon2 work
         operator = ct.operators.authenticate(name, password)
+    except TooManyRequests as exc:
+        shown = page(request, "login.html", {"next": local_path(next), "error": exc.message, "name": name,
+                                             "resume": resume if resumed else "", "resumed": resumed}, status=429)
+        shown.headers["Retry-After"] = str(exc.retry_after)
+        return shown
     except Unauthorized as exc:
+        ct.throttle.failed(name, address)
         return page(request, "login.html", {"next": local_path(next), "error": exc.message, "name": name,
                                             "resume": resume if resumed else "", "resumed": resumed}, status=401)
+    ct.throttle.succeeded(name)
     if resumed is not None:
         request.state.operator = operator
         response = page(request, "resume.html", {"r": resumed, "back": local_path(next)})
@@ -72,6 +85,10 @@ def login(request: Request, name: Annotated[str, Form(max_length=120)], password
 
 @router.post("/logout", dependencies=[Depends(csrf_protect)])
 def logout(request: Request) -> Response:
+    ct = state(request)
+    session = ct.security.session(request)
+    if session and isinstance(session.get("op"), int):
+        ct.operators.end_sessions(session["op"])  # the cookie stops working everywhere, not only here
     response = redirect(request, "/login", "You are logged out.")
-    state(request).security.logout(response)
+    ct.security.logout(response)
     return response

@@ -20,6 +20,7 @@ HERE = Path(__file__).parent
 NAV: list[tuple[str, str, bool]] = [
     ("/queue/mine", "Queues", False),
     ("/incidents/new", "New incident", False),
+    ("/majors", "Major incidents", False),
     ("/reports", "Reports", False),
     ("/admin", "Admin", True),
 ]
