@@ -1,13 +1,13 @@
 """ownership: the "mine" queue reads incidents by owner
 
 Revision ID: 0005_ownership
-Revises: 0004_jobs
+Revises: 0007_webhook_secrets
 """
 
 from alembic import op
 
 revision = "0005_ownership"
-down_revision = "0004_jobs"
+down_revision = "0007_webhook_secrets"
 branch_labels = None
 depends_on = None
 
