@@ -57,6 +57,7 @@ SETTINGS = (
     Setting("webhook_urls", "urls", ()),
     Setting("webhook_secret", "secret"),
     Setting("webhook_max_attempts", "integer", 6, 1, 50),
+    Setting("level_targets", "text", ""),
 )
 
 
@@ -95,6 +96,7 @@ class Settings:
     webhook_urls: tuple[str, ...] = ()
     webhook_secret: Secret | None = None
     webhook_max_attempts: int = 6
+    level_targets: str = ""  # e.g. "1=30m,2=4h,3=3d" (reports.volume.parse_targets), read by the desk
     debug: bool = False
     server_env: bool = False  # CALLTRIAGE_SERVER__* / CALLTRIAGE_PROBES__* variables are set
     _server: list[ServerSettings | None] = field(default_factory=list, repr=False, compare=False)

@@ -60,6 +60,9 @@ class EventKind(StrEnum):
     NOTE = "note"
     ATTACHED = "attached"
     WAITING = "waiting"
+    ASSIGNED = "assigned"  # take, assign or release: data {"action", "from", "to"}
+    REOPENED = "reopened"
+    LEVEL_CHANGED = "level-changed"  # an override or reopen moved the incident to another level
     MAJOR = "major"  # linked to (or closed with) a major incident
 
 

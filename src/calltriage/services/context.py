@@ -10,6 +10,7 @@ from calltriage.services.spec_cache import SpecCache
 from calltriage.store import Store, default_db_url
 
 if TYPE_CHECKING:
+    from calltriage.services.cases import IncidentCases
     from calltriage.services.incidents import IncidentService
     from calltriage.services.majors import MajorService
 
@@ -22,6 +23,16 @@ class App:
         self.store = store
         self.catalog = catalog
         self._incidents = incidents
+        self._cases: IncidentCases | None = None
+
+    @property
+    def cases(self) -> IncidentCases:
+        """The use-case API every front end calls (``services.cases``)."""
+        if self._cases is None:
+            from calltriage.services.cases import IncidentCases
+
+            self._cases = IncidentCases(self)
+        return self._cases
         self._majors: MajorService | None = None
 
     @property
