@@ -25,6 +25,8 @@ class App:
         self.catalog = catalog
         self._incidents = incidents
         self._cases: IncidentCases | None = None
+        self._majors: MajorService | None = None
+        self._major = (major_threshold, major_window)
 
     @property
     def cases(self) -> IncidentCases:
@@ -34,8 +36,6 @@ class App:
 
             self._cases = IncidentCases(self)
         return self._cases
-        self._majors: MajorService | None = None
-        self._major = (major_threshold, major_window)
 
     @property
     def incidents(self) -> IncidentService:
