@@ -23,9 +23,9 @@ from calltriage.store.models import Event, Incident
 
 COLUMNS = (Incident.id, Incident.status, Incident.level, Incident.resolution, Incident.category, Incident.handoff,
            Incident.caller, Incident.callee, Incident.reporter, Incident.playbook_id, Incident.playbook_version,
-           Incident.current_node, Incident.revision, Incident.updated_at)
+           Incident.current_node, Incident.revision, Incident.assignee, Incident.opened_at, Incident.updated_at)
 _NAMES = ("id", "status", "level", "resolution", "category", "handoff", "caller", "callee", "reporter", "playbook",
-          "playbook_version", "current", "revision")
+          "playbook_version", "current", "revision", "assignee", "opened_at")
 
 
 @contextmanager
@@ -59,6 +59,7 @@ def incident_json(store: Store, incident_id: int) -> dict[str, Any]:
 def row_view(row: Row[Any]) -> dict[str, Any]:
     """One light row: the plain columns under the names of ``incident_view`` (no path, no events)."""
     view = dict(zip(_NAMES, row, strict=False))
+    view["opened_at"] = iso(view["opened_at"])
     view["updated"] = row[-1]  # the datetime, for "5 min ago" without parsing the text again
     view["updated_at"] = iso(row[-1])
     return view
@@ -93,9 +94,10 @@ def incident_filters(*, status: str | None = None, level: int | None = None,
     if len(text) > MAX_SEARCH:
         raise InvalidAnswer(f"search is {len(text)} characters long: keep it under {MAX_SEARCH}")
     if text:
-        like = f"%{text}%"
-        where.append(or_(Incident.caller.ilike(like), Incident.callee.ilike(like),
-                         Incident.summary.ilike(like), Incident.reporter.ilike(like)))
+        # % and _ are wildcards in LIKE: a search for "50%" or "a_b" means those characters.
+        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where.append(or_(*(column.ilike(like, escape="\\") for column in
+                           (Incident.caller, Incident.callee, Incident.summary, Incident.reporter))))
     return where
 
 
