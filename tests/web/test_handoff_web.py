@@ -49,3 +49,14 @@ def test_the_desk_shows_both_playbooks_and_answers_the_targets_steps(desk: Desk)
     assert 'value="intake.client_error_message::license"' in page
     answered = post_form(ana, url, f"{url}/answer", {"outcome": "yes", "node": "ci.device_internet"})
     assert "Now at ci.server_reachable (L1)" in answered.text
+
+
+def test_the_desk_draws_both_playbooks_with_the_handoff_between_them(desk: Desk) -> None:
+    from tests.support import require_executable
+
+    require_executable("dot")
+    iid = desk.open()["id"]
+    desk.walk(iid, *TO_CONNECTION_ISSUES)
+    page = login(desk, "ana").get(f"/incidents/{iid}").text
+    assert "<title>cluster_0</title>" in page and "<title>cluster_1</title>" in page
+    assert "<title>0:handoff.connection_issues&#45;&gt;1:ci.device_internet</title>" in page
