@@ -65,10 +65,10 @@ def open_with_intake(*, complaint: str, playbook: str | None, caller: str, calle
                           network_type=network, edition=edition)
     known = None
     if prefill:
+        from calltriage.cli.common import server_for
         from calltriage.services.intake import prefill_once
-        from calltriage.services.triage import load_settings
 
-        known = prefill_once(load_settings(config), caller)
+        known = prefill_once(server_for(config), caller)
         if not record["edition"] and known.get("edition"):
             record["edition"] = known["edition"]
     return IntakeService(app_.incidents).open(caller=caller, callee=callee, record=record, actor=actor(app_, as_),
