@@ -100,7 +100,8 @@ def test_l1_l2_and_l3_take_an_incident_to_a_close(desk: Desk) -> None:
 
 def test_an_operator_cannot_answer_a_step_of_another_level(desk: Desk) -> None:
     incident = desk.open()
-    response = desk.api("POST", f"/incidents/{incident['id']}/answer", "ben", json={"outcome": "met"})
+    response = desk.api("POST", f"/incidents/{incident['id']}/answer", "ben", json={
+        "outcome": "met", "node": incident["current"], "revision": incident["revision"]})
     assert response.status_code == 403
     assert "level 1" in response.json()["error"]["message"]
 

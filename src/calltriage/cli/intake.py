@@ -65,8 +65,8 @@ def open_with_intake(*, complaint: str, playbook: str | None, caller: str, calle
                           network_type=network, edition=edition)
     known = None
     if prefill:
-        from calltriage.services.intake import prefill_once
         from calltriage.cli.common import server_for
+        from calltriage.services.intake import prefill_once
 
         known = prefill_once(server_for(config), caller)
         if not record["edition"] and known.get("edition"):

@@ -24,6 +24,7 @@ class App:
         self.catalog = catalog
         self._incidents = incidents
         self._cases: IncidentCases | None = None
+        self._majors: MajorService | None = None
 
     @property
     def cases(self) -> IncidentCases:
@@ -33,7 +34,6 @@ class App:
 
             self._cases = IncidentCases(self)
         return self._cases
-        self._majors: MajorService | None = None
 
     @property
     def incidents(self) -> IncidentService:
