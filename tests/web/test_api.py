@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.cli_runner import cli
-from tests.web.conftest import TO_L2, TO_L3, Desk
+from tests.web.conftest import TO_L2, TO_L3, Desk, first_step
 
 
 def test_an_incident_opened_through_the_api_starts_at_the_first_step(desk: Desk) -> None:
@@ -100,10 +100,21 @@ def test_l1_l2_and_l3_take_an_incident_to_a_close(desk: Desk) -> None:
 
 def test_an_operator_cannot_answer_a_step_of_another_level(desk: Desk) -> None:
     incident = desk.open()
-    response = desk.api("POST", f"/incidents/{incident['id']}/answer", "ben", json={
-        "outcome": "met", "node": incident["current"], "revision": incident["revision"]})
+    response = desk.api("POST", f"/incidents/{incident['id']}/answer", "ben", json=first_step(incident, "met"))
     assert response.status_code == 403
     assert "level 1" in response.json()["error"]["message"]
+
+
+def test_an_answer_without_the_step_and_revision_seen_is_refused_naming_them(desk: Desk) -> None:
+    incident = desk.open()
+    for body in ({"outcome": "met"}, {"outcome": "met", "node": "intake.operational_requirements"},
+                 {"outcome": "met", "revision": incident["revision"]}):
+        response = desk.api("POST", f"/incidents/{incident['id']}/answer", "ana", json=body)
+        assert response.status_code == 422, body
+        message = response.json()["error"]["message"]
+        for missing in {"node", "revision"} - set(body):
+            assert f"{missing}: Field required" in message
+    assert desk.api("GET", f"/incidents/{incident['id']}", "ana").json()["revision"] == incident["revision"]
 
 
 def test_a_second_answer_to_the_same_step_is_a_conflict_naming_who_answered(desk: Desk) -> None:

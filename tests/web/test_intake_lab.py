@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from calltriage.services.triage import load_settings
 from tests.probes.conftest import settings_for
 from tests.web.conftest import Desk, csrf_of, login, make_desk
 
@@ -16,15 +15,13 @@ pytestmark = pytest.mark.lab
 
 
 @pytest.fixture
-def lab_desk(sqlite_db_url: str, lab_factory: Callable[..., Any], user_agent_factory: Callable[..., Any],
-             monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
+def lab_desk(sqlite_db_url: str, lab_factory: Callable[..., Any],
+             user_agent_factory: Callable[..., Any]) -> Iterator[Desk]:
     lab = lab_factory()
     settings = settings_for(lab)
-    assert settings.source is not None
-    monkeypatch.setenv("CALLTRIAGE_CONFIG", settings.source)
     bob = user_agent_factory(lab, "bob", user_agent="PrivateGSM/3.4.2 (iOS) Enterprise")
     assert bob.register().code == 200
-    made, services = make_desk(sqlite_db_url, server=load_settings(None), workers=0)
+    made, services = make_desk(sqlite_db_url, server=settings, workers=0)
     with made.client:
         yield made
     services.close()

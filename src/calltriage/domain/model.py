@@ -1,4 +1,4 @@
-"""Domain vocabulary shared by every layer (see shared/design/seed-playbook.md)."""
+"""Domain vocabulary shared by every layer (see docs/playbooks.md and the seed playbook)."""
 
 from __future__ import annotations
 
