@@ -38,7 +38,7 @@ Confirmed = Annotated[str, Form(max_length=8)]
 def _done(request: Request, view: IncidentOut, done: str, op: Any = None) -> Response:
     state(request).dispatcher.poke()
     where = {"closed": f" Closed: {view.resolution}.", "handed-off": f" Handed off to {view.handoff}."}
-    after = where.get(view.status, f" Now at {view.current} (L{view.level}).")
+    after = where.get(view.status, f" Now at L{view.level}.")
     last = view.events[-1] if view.events else None
     if last is not None and last.kind == "handed-off" and last.data.get("continues") and view.status == "open":
         after = f" Handed off to {view.playbook}: the incident continues at {view.current}."
