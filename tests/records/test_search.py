@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from calltriage.services.queues import search
 from tests.records.cast import make_app, open_incident
 
 
@@ -15,7 +14,7 @@ def test_percent_underscore_and_backslash_are_searched_literally(db_url: str) ->
         open_incident(app, "axb", summary="500 calls dropped, user axb")
 
         def found(query: str) -> list[int]:
-            return [row["id"] for row in search(app.store, query=query)[0]]
+            return [row.id for row in app.cases.search_rows(query=query).items]
 
         assert found("50%") == [loss]
         assert found("a_b") == [under]

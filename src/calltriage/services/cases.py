@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from calltriage.domain.model import NodeKind
 from calltriage.engine import PlaybookRun
-from calltriage.services import ownership
+from calltriage.errors import CalltriageError
+from calltriage.services import ownership, queues
 from calltriage.services.incidents import Actor, IncidentService
 from calltriage.services.models import (
     ActionsOut,
@@ -24,7 +25,9 @@ from calltriage.services.models import (
     EscalationOption,
     IncidentOut,
     IncidentPage,
+    IncidentRow,
     OverrideOption,
+    RowPage,
     StepOut,
 )
 from calltriage.services.rules import close_choices, escalation_choices, title_of
@@ -46,11 +49,47 @@ class IncidentCases:
     def step(self, incident_id: int) -> StepOut:
         return StepOut.model_validate(self.svc.next_step(incident_id))
 
+    # Incident lists: one read path (``services.queues``) for the API, the CLI and the desk.
     def list(self, *, status: str | None = None, level: int | None = None, query: str | None = None,
              limit: int = 50, offset: int = 0) -> IncidentPage:
-        items, total = self.svc.list_incidents(status=status, level=level, query=query, limit=limit, offset=offset)
-        return IncidentPage(total=total, limit=limit, offset=offset,
-                            items=[IncidentOut.model_validate(i) for i in items])
+        """`incident list`, ``GET /api/v1/incidents``: newest first, exact total."""
+        where = queues.incident_filters(status=status, level=level, query=query)
+        items, total, _ = queues.detail_rows(self.app.store, where, limit=limit, offset=offset)
+        return IncidentPage(total=total, limit=limit, offset=offset, items=items)
+
+    def queue(self, name: str, *, owner: str, level: int | None, limit: int = 50, offset: int = 0) -> IncidentPage:
+        """``GET /api/v1/incidents/queues/{name}``: total capped at ``COUNT_CAP`` + 1."""
+        where = queues.queue_filter(name, owner, level)
+        items, total, _ = queues.detail_rows(self.app.store, where, limit=limit, offset=offset, total="capped")
+        return IncidentPage(total=total, limit=limit, offset=offset, items=items)
+
+    def search_rows(self, *, status: str | None = None, level: int | None = None, query: str | None = None,
+                    limit: int = 50, offset: int = 0) -> RowPage:
+        """The desk's search page: plain rows with step titles and the exact total."""
+        where = queues.incident_filters(status=status, level=level, query=query)
+        items, total, more = queues.rows(self.app.store, where, limit=limit, offset=offset)
+        return RowPage(total=total, more=more, items=self._titled(items))
+
+    def queue_rows(self, name: str, *, owner: str, level: int | None, limit: int = 50,
+                   offset: int = 0) -> RowPage:
+        """The desk's queue page in one query (no count: the badges of ``queue_sizes`` show it)."""
+        where = queues.queue_filter(name, owner, level)
+        items, _, more = queues.rows(self.app.store, where, limit=limit, offset=offset, total="none")
+        return RowPage(total=None, more=more, items=self._titled(items))
+
+    def _titled(self, items: builtins.list[IncidentRow]) -> builtins.list[IncidentRow]:
+        """Step titles for the rows (playbook versions are read once and cached by the catalogue)."""
+        out = []
+        for item in items:
+            if item.current:
+                try:
+                    spec = self.svc.catalog.pinned(item.playbook, item.playbook_version)
+                except CalltriageError:
+                    pass
+                else:
+                    item = item.model_copy(update={"step_title": title_of(spec, item.current)})
+            out.append(item)
+        return out
 
     def actions(self, incident_id: int, actor: Actor, view: IncidentOut | None = None) -> ActionsOut:
         view = view or self.get(incident_id)

@@ -7,9 +7,10 @@ their JSON, the desk's templates read their attributes. Their JSON is the contra
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class _Out(BaseModel):
@@ -57,11 +58,56 @@ class IncidentOut(_Out):
     events: list[EventOut] | None = None
 
 
+class IncidentRow(_Out):
+    """One row of every incident list (desk queues and search, API lists, `incident list --json`):
+    the plain columns, read without the run state."""
+
+    id: int
+    status: str
+    level: int
+    resolution: str | None
+    category: str | None
+    handoff: str | None
+    caller: str
+    callee: str
+    reporter: str
+    assignee: str | None
+    playbook: str
+    playbook_version: str
+    current: str | None
+    revision: int
+    opened_at: str | None
+    updated_at: str | None
+    step_title: str | None = Field(None, exclude=True)  # the desk's label for ``current``
+    updated: datetime | None = Field(None, exclude=True)  # ``updated_at`` unparsed, for "5 min ago"
+
+
+class IncidentListItem(IncidentRow):
+    """A row of the API's and the CLI's lists: the plain columns plus the run's path and escalations."""
+
+    summary: str
+    closed_at: str | None
+    escalations: list[dict[str, Any]]
+    path: list[str]
+    playbooks: list[dict[str, Any]] | None = None
+    major: int | None = None
+    complaint: str | None = None
+    intake: dict[str, Any] | None = None
+
+
+class RowPage(_Out):
+    """A page of desk rows; ``total`` is None when it was not counted (a queue page: badges count)."""
+
+    total: int | None
+    more: bool
+    items: list[IncidentRow]
+
+
 class IncidentPage(_Out):
     total: int
     limit: int
     offset: int
-    items: list[IncidentOut]
+    items: list[IncidentListItem]
 
 
 class StepOut(_Out):

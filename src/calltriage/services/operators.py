@@ -20,24 +20,22 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import and_, exists, false, func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from calltriage.errors import InvalidAnswer, NotFound, Unauthorized
 from calltriage.services.incidents import Actor
 from calltriage.services.passwords import HashGate, check_password
-from calltriage.services.queues import light_select, one_statement, row_view
-from calltriage.services.views import incident_view, iso
+from calltriage.services.queues import COUNT_CAP, QUEUES, capped_count, queue_filter
+from calltriage.services.views import iso
 from calltriage.store import Store
 from calltriage.store.auth_models import ApiToken, Operator
-from calltriage.store.models import Event, Incident
 
 ROLES: dict[str, int | None] = {"L1": 1, "L2": 2, "L3": 3, "admin": None}
-QUEUES = ("mine", "unassigned", "escalated", "open", "closed")
 TOKEN_PREFIX = "ct_"
 OPERATOR_TTL = 2.0  # seconds another process may still accept a just-disabled operator's session or token
 SIZES_TTL = 5.0  # seconds a queue badge may lag behind
-COUNT_CAP = 1000  # queue badges count up to this ("1000+"): exact counts of big queues cost a scan
+__all__ = ["COUNT_CAP", "QUEUES", "OperatorInfo", "OperatorService", "actor_for"]
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
 
@@ -312,27 +310,6 @@ class OperatorService:
         return row  # type: ignore[no-any-return]
 
     # -- queues ------------------------------------------------------------------------------
-    def queue(self, operator: OperatorInfo, name: str, *, level: int | None = None, limit: int = 50,
-              offset: int = 0) -> tuple[list[dict[str, Any]], int]:
-        """One queue page and its (capped) size; every query walks ix_incidents_status_level."""
-        where = self._queue_filter(operator, name, level)
-        with self.store.read() as session:
-            rows = session.scalars(select(Incident).where(*where).order_by(Incident.id.desc())
-                                   .limit(limit).offset(offset))
-            items = [incident_view(row, None) for row in rows]
-            return items, self._count(session, where)
-
-    def queue_rows(self, operator: OperatorInfo, name: str, *, level: int | None = None, limit: int = 50,
-                   offset: int = 0) -> tuple[list[dict[str, Any]], bool]:
-        """A queue page for the desk: light rows (no run state, no path) and whether more follow.
-
-        No count here: the page shows the badge count of ``queue_sizes`` (cached a few seconds)."""
-        where = self._queue_filter(operator, name, level)
-        with one_statement(self.store) as session:
-            rows = session.execute(light_select(where).order_by(Incident.id.desc()).limit(limit + 1).offset(offset))
-            items = [row_view(row) for row in rows]
-        return items[:limit], len(items) > limit
-
     def queue_sizes(self, operator: OperatorInfo, *, level: int | None = None) -> dict[str, int]:
         """Badge counts of every queue, cached a few seconds: the desk redraws them on every page."""
         key = (operator.name, operator.level or level)
@@ -342,43 +319,13 @@ class OperatorService:
         if cached is not None and now - cached[0] < SIZES_TTL:
             return cached[1]
         with self.store.read() as session:
-            sizes = {q: self._count(session, self._queue_filter(operator, q, level)) for q in QUEUES}
+            sizes = {q: capped_count(session, queue_filter(q, operator.name, operator.level or level))
+                     for q in QUEUES}
         with self._lock:
             if len(self._sizes) > 1000:
                 self._sizes.clear()
             self._sizes[key] = (now, sizes)
         return sizes
-
-    def _count(self, session: Any, where: list[Any]) -> int:
-        capped = select(Incident.id).where(*where).limit(COUNT_CAP + 1).subquery()
-        return int(session.scalar(select(func.count()).select_from(capped)) or 0)
-
-    def _queue_filter(self, operator: OperatorInfo, name: str, level: int | None) -> list[Any]:
-        if name not in QUEUES:
-            raise InvalidAnswer(f"unknown queue {name!r}: use one of {', '.join(QUEUES)}")
-        lvl = operator.level or level
-        where: list[Any] = [Incident.level == lvl] if lvl else []
-        if name == "closed":
-            return [Incident.status == "closed", *where]
-        where.insert(0, Incident.status == "open")
-        if name == "mine":
-            return [Incident.status == "open", Incident.assignee == operator.name]
-        if name == "unassigned":
-            where.append(Incident.assignee.is_(None))
-        elif name == "escalated" and lvl == 1:
-            where.append(false())  # levels only go up: nothing is ever escalated to L1
-        elif name == "escalated":
-            # Arrived at the level that owns it by escalation, and nobody there has taken it or decided
-            # anything since: the new arrivals. Probe results (actor "calltriage") are not a pick-up.
-            arrived = (select(func.max(Event.seq))
-                       .where(Event.incident_id == Incident.id, Event.kind == "escalated",
-                              Event.level == Incident.level)
-                       .correlate(Incident).scalar_subquery())
-            where.append(Incident.assignee.is_(None))
-            where.append(arrived.is_not(None))
-            where.append(~exists().where(and_(Event.incident_id == Incident.id, Event.seq > arrived,
-                                              Event.kind.in_(("answered", "overridden")))))
-        return where
 
 
 def _aware(value: datetime) -> datetime:

@@ -84,7 +84,7 @@ def list_incidents(
 ) -> JSONResponse:
     """Incidents, newest first, with filters and paging."""
     found = ct.services.cases.list(status=status, level=level, query=q, limit=limit, offset=offset)
-    return JSONResponse(found.model_dump(mode="json", exclude={"items": {"__all__": {"events"}}}))
+    return JSONResponse(found.model_dump(mode="json"))
 
 
 @router.get("/queues/{queue}", responses={200: {"model": IncidentPage}, **errors(400)})
@@ -95,9 +95,8 @@ def queue(ct: Ct, op: ApiOperator, queue: Literal["mine", "unassigned", "escalat
     """The token operator's queues at the level that owns each incident: ``mine`` (assigned to me),
     ``unassigned`` (my level, nobody's), ``escalated`` (arrived at my level, not yet picked up), ``open``
     (all open at my level), ``closed``. ``total`` is capped at 1001 (shown as "1000+" on the desk)."""
-    items, total = ct.operators.queue(op, queue, level=level, limit=limit, offset=offset)
-    page = IncidentPage(total=total, limit=limit, offset=offset, items=[IncidentOut.model_validate(i) for i in items])
-    return JSONResponse(page.model_dump(mode="json", exclude={"items": {"__all__": {"events"}}}))
+    page = ct.services.cases.queue(queue, owner=op.name, level=op.level or level, limit=limit, offset=offset)
+    return JSONResponse(page.model_dump(mode="json"))
 
 
 @router.get("/{incident_id}", responses={200: {"model": IncidentOut}, **errors(404)})

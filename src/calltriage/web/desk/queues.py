@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from calltriage.errors import CalltriageError
-from calltriage.services.operators import COUNT_CAP, QUEUES
-from calltriage.services.queues import search as search_rows
-from calltriage.services.rules import title_of
+from calltriage.services.queues import COUNT_CAP, QUEUES
 from calltriage.web.deps import DeskOperator
 from calltriage.web.desk.render import page, redirect
 from calltriage.web.reads import read
-from calltriage.web.state import WebState, state
+from calltriage.web.state import state
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
@@ -27,18 +24,6 @@ HELP = {
     "open": "Every open incident at your level, owned or not.",
     "closed": "Incidents closed at your level.",
 }
-
-
-def with_titles(ct: WebState, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Step titles for the rows (playbook versions are read once and cached by the catalogue)."""
-    for item in items:
-        if item.get("current"):
-            try:
-                spec = ct.services.catalog.pinned(item["playbook"], item["playbook_version"])
-            except CalltriageError:
-                continue
-            item["step_title"] = title_of(spec, item["current"])
-    return items
 
 
 def _size(n: int) -> str:
@@ -56,14 +41,14 @@ async def queue(request: Request, op: DeskOperator,
           level: Annotated[int | None, Query(ge=1, le=3)] = None,
           page_no: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1) -> Response:
     ct = state(request)
-    items, more = await read(ct, ct.operators.queue_rows, op, name, level=level, limit=PAGE,
-                             offset=(page_no - 1) * PAGE)
+    found = await read(ct, ct.services.cases.queue_rows, name, owner=op.name, level=op.level or level,
+                       limit=PAGE, offset=(page_no - 1) * PAGE)
     sizes = await read(ct, ct.operators.queue_sizes, op, level=level)
     return page(request, "queue.html", {
-        "name": name, "title": TITLES[name], "help": HELP[name], "items": with_titles(ct, items),
+        "name": name, "title": TITLES[name], "help": HELP[name], "items": found.items,
         "total": _size(sizes[name]),
         "queues": [(q, TITLES[q], _size(sizes[q])) for q in QUEUES], "level": level or op.level,
-        "page_no": page_no, "more": more, "query": {"level": level} if level else {},
+        "page_no": page_no, "more": found.more, "query": {"level": level} if level else {},
     })
 
 
@@ -74,12 +59,12 @@ def search(request: Request, op: DeskOperator,
            level: Annotated[str, Query(max_length=1, pattern="^[123]?$")] = "",
            page_no: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1) -> Response:
     ct = state(request)
-    items, total = search_rows(ct.services.store, status=status or None,
-                               level=int(level) if level else None, query=(q or "").replace("\x00", "") or None,
-                               limit=PAGE, offset=(page_no - 1) * PAGE)
+    found = ct.services.cases.search_rows(status=status or None, level=int(level) if level else None,
+                                          query=(q or "").replace("\x00", "") or None,
+                                          limit=PAGE, offset=(page_no - 1) * PAGE)
     return page(request, "search.html", {
-        "items": with_titles(ct, items), "total": total, "q": q or "", "status": status, "level": level,
+        "items": found.items, "total": found.total, "q": q or "", "status": status, "level": level,
         "page_no": page_no,
-        "more": total > page_no * PAGE,
+        "more": found.more,
         "query": {k: v for k, v in (("q", q), ("status", status), ("level", level)) if v},
     })

@@ -14,6 +14,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from calltriage.services.models import IncidentRow
 from calltriage.web.desk.render_filters import ago
 
 
@@ -21,27 +22,27 @@ def _e(value: Any) -> str:
     return escape(str(value)) if value is not None else ""
 
 
-def incident_rows(items: Iterable[dict[str, Any]]) -> Markup:
+def incident_rows(items: Iterable[IncidentRow]) -> Markup:
     out = []
     for i in items:
-        href = f"/incidents/{int(i['id'])}"
-        if i.get("current"):
-            where = f'{_e(i.get("step_title") or i["current"])} <small class="muted">{_e(i["current"])}</small>'
-        elif i.get("resolution"):
-            where = _e(i["resolution"])
-        elif i.get("handoff"):
-            where = f"→ {_e(i['handoff'])}"
+        href = f"/incidents/{int(i.id)}"
+        if i.current:
+            where = f'{_e(i.step_title or i.current)} <small class="muted">{_e(i.current)}</small>'
+        elif i.resolution:
+            where = _e(i.resolution)
+        elif i.handoff:
+            where = f"→ {_e(i.handoff)}"
         else:
             where = ""
-        status = _e(i["status"])
-        owner = _e(i["assignee"]) if i.get("assignee") else '<span class="muted">nobody</span>'
+        status = _e(i.status)
+        owner = _e(i.assignee) if i.assignee else '<span class="muted">nobody</span>'
         out.append(
-            f'<tr data-href="{href}"><td data-label="#"><a href="{href}">{int(i["id"])}</a></td>'
-            f'<td data-label="Status"><span class="status {status}">{status}</span> L{int(i["level"])}</td>'
+            f'<tr data-href="{href}"><td data-label="#"><a href="{href}">{int(i.id)}</a></td>'
+            f'<td data-label="Status"><span class="status {status}">{status}</span> L{int(i.level)}</td>'
             f'<td data-label="Owner" class="owner-cell">{owner}</td>'
-            f'<td data-label="Parties">{_e(i["caller"])} → {_e(i["callee"])}</td>'
+            f'<td data-label="Parties">{_e(i.caller)} → {_e(i.callee)}</td>'
             f'<td data-label="Step / result" class="step-cell">{where}</td>'
-            f'<td data-label="Updated" title="{_e(i["updated_at"])}">'
-            f'{_e(ago(i.get("updated") or i["updated_at"]))}</td>'
-            f'<td data-label="Reporter">{_e(i["reporter"])}</td></tr>\n')
+            f'<td data-label="Updated" title="{_e(i.updated_at)}">'
+            f'{_e(ago(i.updated or i.updated_at))}</td>'
+            f'<td data-label="Reporter">{_e(i.reporter)}</td></tr>\n')
     return Markup("".join(out))  # every value above is escaped
