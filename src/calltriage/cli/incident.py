@@ -1,4 +1,4 @@
-"""`calltriage incident …`: open, list, show, next, answer, run (guided), override, note, escalate, close."""
+"""`calltriage incident …`: open, list, show, next, answer, watch, run (guided), override, note, escalate, close."""
 
 from __future__ import annotations
 
@@ -17,18 +17,39 @@ ConfigOpt = typer.Option(None, "--config", help="Server config: after the answer
                          "(default: $CALLTRIAGE_CONFIG; without one, nothing runs).")
 
 
-def _continue(app_: Any, incident_id: int, config: str | None, json_out: bool) -> dict[str, Any]:
-    """With a server configured, let the probes answer the steps that follow an operator's answer."""
-    from calltriage.cli.triage import triage_service
-    from calltriage.services.triage import load_settings
+MaxWaitOpt = typer.Option(0.0, "--max-wait", min=0, metavar="SECONDS",
+                          help="Seconds the probes may watch the server for the user's action after the answer "
+                          "(default 0: a step that needs the user only records the instruction; then run "
+                          "`calltriage incident watch`).")
+NoProbesOpt = typer.Option(False, "--no-probes", help="Record the answer only; run no probe afterwards.")
 
-    if load_settings(config) is None:
-        return dict(app_.incidents.get(incident_id))
-    service = triage_service(app_, config, quiet=json_out)
+
+def _continue(app_: Any, incident_id: int, config: str | None, json_out: bool, *, max_wait: float,
+              no_probes: bool) -> dict[str, Any]:
+    """After an operator's change, with a server configured, let the probes answer what follows.
+
+    Bounded: probes that need no user action run (each within its deadline), and watching for
+    the user's action takes at most ``max_wait`` seconds in all. Returns the incident view with
+    ``waiting`` (what it waits for, with the instruction for the user) and ``probed``."""
+    from calltriage.cli.triage import triage_service
+    from calltriage.services.triage import load_settings, waiting_state
+
+    if no_probes or load_settings(config) is None:
+        view = dict(app_.incidents.get(incident_id))
+        view["probed"] = []
+        view["waiting"] = waiting_state(app_.incidents.next_step(incident_id))
+        view["probes"] = "skipped (--no-probes)" if no_probes else "skipped (no server configured)"
+        return view
+    service = triage_service(app_, config, max_wait, quiet=json_out)
     try:
-        return dict(service.advance(incident_id).incident)
+        report = service.advance(incident_id)
     finally:
         service.runner.close()
+    view = dict(report.incident)
+    view["probed"] = report.probed
+    view["waiting"] = report.waiting
+    view["probes"] = "ran"
+    return view
 
 
 @app.command("open")
@@ -103,6 +124,8 @@ def next_(incident_id: int = typer.Argument(..., metavar="ID"), json_out: bool =
         echo(f"Incident {incident_id} is {step['status']}.")
     else:
         _print_step(step)
+        for line in waiting_lines(incident_id, step):
+            echo(line)
 
 
 @app.command()
@@ -113,12 +136,46 @@ def answer(
     note: str = NoteOpt,
     node: str = typer.Option(None, "--node", help="The step you answer; refused if the incident moved on."),
     config: str = ConfigOpt,
+    max_wait: float = MaxWaitOpt,
+    no_probes: bool = NoProbesOpt,
     json_out: bool = JsonOpt,
 ) -> None:
     """Answer the current step (then, with a server configured, probes answer what follows)."""
     app_ = app_for()
     app_.incidents.answer(incident_id, choice, actor=actor(app_, as_), note=note, node=node)
-    _after_change(app_, _continue(app_, incident_id, config, json_out), json_out)
+    _after_change(app_, _continue(app_, incident_id, config, json_out, max_wait=max_wait, no_probes=no_probes),
+                  json_out)
+
+
+@app.command()
+def watch(
+    incident_id: int = typer.Argument(..., metavar="ID"),
+    node: str = typer.Option(None, "--node", help="The watch step you mean; refused if the incident moved on."),
+    max_wait: float = typer.Option(None, "--max-wait", min=0, metavar="SECONDS",
+                                   help="Seconds to watch in all (default: the step's own window)."),
+    config: str = ConfigOpt,
+    json_out: bool = JsonOpt,
+) -> None:
+    """Watch (again) for the user's action on the current step, then let probes answer what follows."""
+    from calltriage.cli.triage import triage_service
+    from calltriage.errors import CalltriageError
+    from calltriage.services.triage import load_settings
+
+    app_ = app_for()
+    if load_settings(config) is None:
+        raise CalltriageError("no SIP server is configured, so nothing can be watched: give --config FILE or set "
+                              "CALLTRIAGE_CONFIG, or answer the step from what the user says")
+    if max_wait is None:
+        step = app_.incidents.next_step(incident_id)
+        max_wait = float((step.get("watch") or {}).get("window") or 0.0) if step["node"] else 0.0
+    service = triage_service(app_, config, max_wait, quiet=json_out)
+    try:
+        report = service.watch(incident_id, node=node)
+    finally:
+        service.runner.close()
+    view = dict(report.incident)
+    view["probed"], view["waiting"], view["probes"] = report.probed, report.waiting, "ran"
+    _after_change(app_, view, json_out)
 
 
 @app.command()
@@ -129,12 +186,15 @@ def override(
     reason: str = typer.Option(..., "--reason", help="Why (recorded in the timeline)."),
     as_: str = AsOpt,
     config: str = ConfigOpt,
+    max_wait: float = MaxWaitOpt,
+    no_probes: bool = NoProbesOpt,
     json_out: bool = JsonOpt,
 ) -> None:
     """Override an earlier verdict (a probe's or an operator's) with a recorded reason."""
     app_ = app_for()
     app_.incidents.override(incident_id, node, choice, actor=actor(app_, as_), reason=reason)
-    _after_change(app_, _continue(app_, incident_id, config, json_out), json_out)
+    _after_change(app_, _continue(app_, incident_id, config, json_out, max_wait=max_wait, no_probes=no_probes),
+                  json_out)
 
 
 @app.command()
@@ -197,11 +257,35 @@ def _after_change(app_: Any, view: dict[str, Any], json_out: bool) -> None:
     if json_out:
         emit_json(view)
         return
+    for item in view.get("probed") or []:
+        result = item["result"]
+        decided = f"→ {item['outcome']}" if item["outcome"] else "→ (operator decides)"
+        echo(f"  {item['node']:<34} {result['status']:<6} {decided}  {result['summary']}")
     step = app_.incidents.next_step(view["id"])
     if step["node"] is None:
         echo(_verdict(view))
-    else:
-        echo(f"Incident {view['id']} is at {step['node']} (level {step['level']}).")
+        return
+    echo(f"Incident {view['id']} is at {step['node']} (level {step['level']}).")
+    for line in waiting_lines(view["id"], step):
+        echo(line)
+
+
+def waiting_lines(incident_id: int, step: dict[str, Any]) -> list[str]:
+    """What to do now at a watch step: tell the user, watch (again), or answer from what they say."""
+    watch_ = step.get("watch")
+    if not watch_ or watch_["state"] == "not-asked":
+        return []
+    lines = []
+    if watch_["state"] == "awaiting-user":
+        lines.append(f"  Tell the user: {watch_['instruction']}")
+        lines.append(f"  Then watch the server: calltriage incident watch {incident_id}")
+    elif watch_["state"] == "no-evidence-yet":
+        lines.append(f"  No evidence yet: the server showed nothing in {watch_['watched_seconds']:g} s of watching "
+                     f"({(watch_['last'] or {}).get('summary') or 'nothing seen'}).")
+        lines.append(f"  Watch again: calltriage incident watch {incident_id}")
+    lines.append(f"  Or answer from what the user says: calltriage incident answer {incident_id} "
+                 f"{{{','.join(step['choices'])}}}")
+    return lines
 
 
 def _verdict(view: dict[str, Any]) -> str:
@@ -240,11 +324,16 @@ def format_event(event: dict[str, Any]) -> str:
     if event["outcome"]:
         parts.append(f"→ {event['outcome']}")
     text = " ".join(parts)
-    result = (event.get("data") or {}).get("result")
+    data = event.get("data") or {}
+    result = data.get("result")
     if result:
         text += f"  [{result['probe']}: {result['status']}] {result['summary']}"
     elif event["note"]:
         text += f"  “{event['note']}”"
+    if event["kind"] in ("closed", "handed-off") and data.get("evidence"):
+        last = data["evidence"][-1]
+        by = f"probe {last.get('probe')}" if last["by"] == "probe" else f"{last['by']} {last['actor']}"
+        text += f"  (on {last['node']} → {last['outcome']}, {by})"
     return text
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from calltriage.domain.model import IncidentStatus, NodeKind, ProbeResult
+from calltriage.domain.model import IncidentStatus, NodeKind, ProbeResult, ProbeStatus
 from calltriage.engine.spec import NodeSpec, PlaybookSpec
 from calltriage.errors import CalltriageError, InvalidAnswer
 
@@ -168,7 +168,15 @@ def handoff_into(run: PlaybookRun, target: PlaybookSpec) -> PlaybookRun:
 
 
 def outcome_for(node: NodeSpec, result: ProbeResult) -> str | None:
-    """The outcome a probe result decides for a check node, or None (the operator decides)."""
+    """The outcome a probe result decides for a check node, or None (the operator decides).
+
+    Silence (a watch that saw nothing) decides only the outcome the node names in ``on_silence``;
+    an ``error`` (the probe could not look) never decides.
+    """
+    if result.status is ProbeStatus.SILENT:
+        return node.on_silence if node.on_silence in node.outcomes else None
+    if result.status is ProbeStatus.ERROR:
+        return None
     if result.outcome and result.outcome in node.outcomes:
         return result.outcome
     mapped = node.verdicts.get(result.status.value)

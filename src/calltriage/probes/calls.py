@@ -14,6 +14,7 @@ from calltriage.probes.common import (
     ERROR,
     FAIL,
     OK,
+    SILENT,
     Account,
     BaseProbe,
     Verdict,
@@ -88,9 +89,10 @@ class _CallWatch(BaseProbe):
             ev["callee_numbers"] = targets
         to = f" to {callee.typed}" if callee is not None else ""
         if not attempts:
-            return Verdict(
-                FAIL, f"no call attempt{to} from {caller.username} seen by the server within {ctx.wait:g} s", ev
-            )
+            ev["watched"] = f"call attempts{to} by {caller.username} (accounting)"
+            # Silence is not evidence: maybe the user has not called yet. The operator decides.
+            return Verdict(SILENT, f"no evidence yet: no call attempt{to} from {caller.username} seen by the "
+                           f"server within {ctx.wait:g} s", ev)
         answered = [a for a in attempts if isinstance(a["code"], int) and 200 <= a["code"] < 300]
         if answered:
             a = answered[-1]

@@ -23,6 +23,7 @@ from calltriage.sip import SipTransportError
 CURRENT_KIT: contextvars.ContextVar[ProbeKit | None] = contextvars.ContextVar("calltriage_probe_kit", default=None)
 
 OK, WARN, FAIL, ERROR = ProbeStatus.OK, ProbeStatus.WARN, ProbeStatus.FAIL, ProbeStatus.ERROR
+SILENT = ProbeStatus.SILENT
 
 
 @dataclass(slots=True)

@@ -17,6 +17,7 @@ from calltriage.probes.common import (
     ERROR,
     FAIL,
     OK,
+    SILENT,
     Account,
     BaseProbe,
     Verdict,
@@ -245,7 +246,10 @@ class ReconnectionProbe(BaseProbe):
             "contacts": list(reg.contacts),
             "polls": polls,
         }
-        return Verdict(FAIL, f"no REGISTER from {_who(acct)} reached the server within {ctx.wait:g} s", ev)
+        ev["watched"] = "REGISTER from the account (registrar" + (", accounting)" if kit.db is not None else ")")
+        # Silence is not evidence: maybe the user has not acted yet. The operator decides.
+        return Verdict(SILENT, f"no evidence yet: no REGISTER from {_who(acct)} reached the server "
+                       f"within {ctx.wait:g} s", ev)
 
 async def _register_attempts(kit: ProbeKit, username: str, since: float) -> list[dict[str, Any]] | None:
     """REGISTERs from ``username`` at or after ``since`` (µs precision), or None without an accounts DB."""

@@ -55,7 +55,7 @@ def _iso(value: datetime | None) -> str | None:
 class Job:
     id: int
     incident_id: int
-    kind: str  # "triage" (just opened) | "advance" (continue an incident)
+    kind: str  # "triage" (just opened) | "advance" (continue an incident) | "watch" (watch again)
     requested_by: str
     state: str = "queued"  # queued | running | done | failed
     created_at: datetime = field(default_factory=_now)
@@ -66,6 +66,7 @@ class Job:
     instruction: dict[str, Any] | None = None  # what the operator must ask the user, while a watch probe runs
     probed: list[dict[str, Any]] = field(default_factory=list)
     waiting_for: str | None = None  # the step that needs an operator once the job is done
+    waiting: dict[str, Any] | None = None  # what it waits for (services.triage.waiting_state)
     error: str | None = None
     again: bool = False  # an operator answered meanwhile: advance once more when this run ends
 
@@ -80,7 +81,8 @@ class Job:
             "created_at": _iso(self.created_at), "started_at": _iso(self.started_at),
             "finished_at": _iso(self.finished_at), "probe": self.probe, "node": self.node,
             "instruction": dict(self.instruction) if self.instruction else None,
-            "probed": list(self.probed), "waiting_for": self.waiting_for, "error": self.error,
+            "probed": list(self.probed), "waiting_for": self.waiting_for, "waiting": self.waiting,
+            "error": self.error,
         }
 
 
@@ -177,6 +179,7 @@ class TriageJobs:
             job = self._jobs.get(incident_id)
             view = job.to_dict() if job is not None else {"id": None, "incident": incident_id, "state": "idle",
                                                           "instruction": None, "probed": [], "waiting_for": None,
+                                                          "waiting": None,
                                                           "error": None, "probe": None, "node": None}
         view["server"] = self.server()
         view["notice"] = None if self.configured else NO_SERVER
@@ -255,11 +258,17 @@ class TriageJobs:
         service = TriageService(self.incidents, runner, self.settings, max_wait=self.max_wait, on_wait=on_wait,
                                 extras=self.extras)
         try:
+            first = True
             while True:
-                report = service.advance(job.incident_id)
+                if first and job.kind == "watch":
+                    report = service.watch(job.incident_id)
+                else:
+                    report = service.advance(job.incident_id)
+                first = False
                 with self._lock:
                     job.probed.extend(report.probed)
                     job.waiting_for = report.waiting_for
+                    job.waiting = report.waiting
                     again, job.again = job.again, False
                 if not again:
                     break

@@ -24,7 +24,7 @@ from calltriage.web.desk.guard import csrf_protect
 from calltriage.web.desk.render import page, redirect
 from calltriage.web.resolve import closes, requests_above
 from calltriage.web.state import state
-from calltriage.web.triage import follow_up, may_probe
+from calltriage.web.triage import follow_up, may_probe, may_watch
 
 router = APIRouter(include_in_schema=False)
 actions = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -55,12 +55,14 @@ def incident_page(request: Request, op: DeskOperator, incident_id: IncidentId) -
     node = spec.node(view["current"]) if view["current"] else None
     events = view["events"]
     job = ct.jobs.status(incident_id)
+    watch = ct.services.incidents.next_step(incident_id).get("watch") if node else None
     can_act = view["status"] == "open" and op.actor.may_act_at(view["level"])
     return page(request, "incident.html", {
         "i": view, "spec": spec, "node": node,
         "choices": [(k, o.label or k) for k, o in node.outcomes.items()] if node else [],
         "can_act": can_act,
         "job": job,
+        "watch": watch,
         # While probes run the page reloads itself (no JavaScript needed) to show the next instruction.
         "refresh": 3 if job["state"] == "running" else None,
         "probes": [e for e in events if e["kind"] == "probed" and (e["data"] or {}).get("result")],
@@ -108,6 +110,20 @@ def run_probes(request: Request, op: DeskOperator, incident_id: IncidentId) -> R
         return redirect(request, back, exc.message, "warn" if isinstance(exc, Conflict) else "error")
     return redirect(request, back, "Probes are running." if ct.jobs.configured else
                     "Probes started, but " + NO_SERVER + ".", "info" if ct.jobs.configured else "warn")
+
+
+@actions.post("/incidents/{incident_id}/watch")
+def watch_again(request: Request, op: DeskOperator, incident_id: IncidentId) -> Response:
+    ct = state(request)
+    back = f"/incidents/{incident_id}"
+    try:
+        may_watch(ct, op, brief(ct.services.store, incident_id))
+        ct.jobs.submit(incident_id, actor=op.actor, kind="watch")
+    except CalltriageError as exc:
+        if exc.http_status == 404:
+            raise
+        return redirect(request, back, exc.message, "warn" if isinstance(exc, Conflict) else "error")
+    return redirect(request, back, "Watching the server again for the user's action.")
 
 
 def _act(request: Request, incident_id: int, done: str, change: Any, op: OperatorInfo | None = None) -> Response:
