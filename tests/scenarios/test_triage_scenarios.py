@@ -113,9 +113,13 @@ def healthy_cast(agent: Callable[..., Any], *, echo: bool = True) -> tuple[Any, 
 
 def test_a_caller_offline_who_does_not_reconnect_is_handed_to_connection_issues(lab: Any, desk_for: Any) -> None:
     desk = desk_for(lab)  # alice's app never reaches the server
-    view = desk.run(operator={"intake.operational_requirements": "met", "intake.client_error_message": "none"})
+    # the server sees nothing: no evidence, so the operator decides from what the user reports
+    view = desk.run(operator={"intake.operational_requirements": "met", "intake.client_error_message": "none",
+                              "l1.force_reconnection": "failed"})
     assert view["status"] == "handed-off" and view["handoff"] == "connection-issues"
-    assert decided_by_probe(view) == {"l1.connection_status": "disconnected", "l1.force_reconnection": "failed"}
+    assert decided_by_probe(view) == {"l1.connection_status": "disconnected"}
+    silent = [e for e in view["events"] if e["node"] == "l1.force_reconnection" and e["kind"] == "probed"]
+    assert [(e["outcome"], e["data"]["result"]["status"]) for e in silent] == [(None, "silent")]
     assert desk.waited == ["l1.force_reconnection"]
 
 
@@ -284,6 +288,11 @@ def test_healthy_server_but_failing_calls_escalate_to_level_3_as_a_suspected_cli
     assert report.waiting_for == "intake.client_error_message"
     desk.app.incidents.answer(incident_id, "none", actor=ANA, node="intake.client_error_message")
     report = desk.triage.advance(incident_id)
+    # the server saw no attempt: no evidence, the operator answers from what the user says
+    assert report.waiting_for == "l1.test_call" and report.waiting is not None
+    assert report.waiting["state"] == "no-evidence-yet"
+    desk.app.incidents.answer(incident_id, "failed", actor=ANA, node="l1.test_call", note="the call never rang")
+    report = desk.triage.advance(incident_id)
     assert report.waiting_for == "l2.client_logs"  # no log attached yet: the step asks for one
     log = Path(alice.log_path).read_bytes()
     attach_log(desk.app.store, incident_id, "pjsip-alice.log", log, actor=BEN)
@@ -292,7 +301,7 @@ def test_healthy_server_but_failing_calls_escalate_to_level_3_as_a_suspected_cli
     assert view["status"] == "open" and view["level"] == 3 and view["current"] == "l3.client_bug"
     assert [e["request"] for e in view["escalations"]] == ["server-status-check", "suspected-client-bug"]
     decided = decided_by_probe(view)
-    assert decided["l1.test_call"] == "failed" and decided["l2.server_services"] == "ok"
+    assert "l1.test_call" not in decided and decided["l2.server_services"] == "ok"
     assert decided["l2.client_logs"] == "collected"
 
 

@@ -46,11 +46,11 @@ def start(incident_id: IncidentId, ct: Ct, op: ApiOperator) -> JSONResponse:
 
 
 @router.post("/incidents/{incident_id}/watch", status_code=202,
-             responses={202: {"model": JobOut}, **errors(400, 403, 404, 409)})
+             responses={202: {"model": JobOut}, **errors(403, 404, 409, 422)})
 def watch_again(incident_id: IncidentId, ct: Ct, op: ApiOperator) -> JSONResponse:
     """Watch the server again for the user's action on the current watch step (force a reconnection,
     place a test call), looking from the moment the user was first asked; then the probes go on.
-    400 when the current step asks the user for nothing; follow the job at ``GET …/triage``."""
+    422 when the current step asks the user for nothing; follow the job at ``GET …/triage``."""
     may_watch(ct, op, brief(ct.services.store, incident_id))
     ct.jobs.submit(incident_id, actor=op.actor, kind="watch")
     return _accepted(ct, incident_id)
