@@ -5,7 +5,9 @@ with its evidence in the timeline. A verdict the node maps to an outcome answers
 the incident moves on; a probe that cannot run (``error``) or an unmapped verdict leaves the node
 as a question for the operator. Nodes with ``ask_user`` (force a reconnection, place a test call)
 first record what the operator must ask the user, then watch the server for the user's action
-within the node's ``wait``.
+within the node's ``wait`` (capped by ``max_wait`` and the call's ``budget``). A watch that sees
+nothing is "no evidence yet" (``silent``): it decides nothing unless the node names an
+``on_silence`` outcome; the operator watches again (``watch``) or answers from what the user says.
 """
 
 from __future__ import annotations
