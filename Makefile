@@ -17,10 +17,10 @@ help:
 deps:
 	@scripts/install-system-deps.sh
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml lab/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev]' -e ./lab
 	touch $@
 
 venv: $(BIN)/.installed
@@ -34,7 +34,7 @@ demo: venv
 	$(BIN)/calltriage --db $(DB) demo
 
 lint: venv
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src lab/src tests bench
 	$(BIN)/lint-imports
 
 typecheck: venv

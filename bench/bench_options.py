@@ -23,11 +23,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from calltriage.lab import KamailioLab  # noqa: E402
-from calltriage.lab.process import Launch  # noqa: E402
 from calltriage.sip.sweep import options_sweep  # noqa: E402
+from calltriage_lab import KamailioLab  # noqa: E402
+from calltriage_lab.process import Launch  # noqa: E402
 
-SIPP_OPTIONS = ROOT / "src" / "calltriage" / "lab" / "sipp" / "options.xml"
+SIPP_OPTIONS = ROOT / "lab" / "src" / "calltriage_lab" / "sipp" / "options.xml"
 
 
 class BenchLab(KamailioLab):

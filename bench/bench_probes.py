@@ -28,9 +28,9 @@ from tests.lab_fixtures import LAB_CAST, provision_cast  # noqa: E402
 from tests.probes.conftest import settings_for  # noqa: E402
 from tests.probes.helpers import call, register  # noqa: E402
 
-from calltriage.lab import KamailioLab  # noqa: E402
 from calltriage.probes.base import Party, ProbeContext  # noqa: E402
 from calltriage.probes.runner import ProbeRunner  # noqa: E402
+from calltriage_lab import KamailioLab  # noqa: E402
 
 
 def log(msg: str) -> None:
@@ -65,7 +65,7 @@ def main() -> None:
             floor, _ = timed(lambda: lab.rpc("core.uptime"), a.runs * 3)
             log(f"JSON-RPC floor {statistics.median(floor) * 1000:.2f} ms")
 
-            from calltriage.lab.agents import UserAgent, pjsua2_available
+            from calltriage_lab.agents import UserAgent, pjsua2_available
 
             if pjsua2_available():
 

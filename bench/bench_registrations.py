@@ -28,13 +28,13 @@ sys.path.insert(0, str(ROOT))
 
 from tests.probes.conftest import settings_for  # noqa: E402
 
-from calltriage.lab import KamailioLab  # noqa: E402
-from calltriage.lab.process import Launch  # noqa: E402
 from calltriage.probes.jsonrpc import JsonRpcClient, RpcFault  # noqa: E402
 from calltriage.probes.kit import ProbeKit  # noqa: E402
 from calltriage.probes.registrar import dump_registrations, registered_aors  # noqa: E402
+from calltriage_lab import KamailioLab  # noqa: E402
+from calltriage_lab.process import Launch  # noqa: E402
 
-SIPP_REG = ROOT / "src" / "calltriage" / "lab" / "sipp" / "reg.xml"
+SIPP_REG = ROOT / "lab" / "src" / "calltriage_lab" / "sipp" / "reg.xml"
 
 
 class BigLab(KamailioLab):

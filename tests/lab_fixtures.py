@@ -43,7 +43,7 @@ def require_kamailio() -> None:
 
 
 def require_pjsua2() -> None:
-    from calltriage.lab.agents import pjsua2_available
+    from calltriage_lab.agents import pjsua2_available
 
     require(pjsua2_available(), "pjsua2 (pip install 'pjsua2-python==2.15.1.post1')")
 
@@ -54,7 +54,7 @@ def provision_cast(lab: Any) -> None:
 
 
 def _new_lab(directory: Path, cast: bool, options: dict[str, Any]) -> Any:
-    from calltriage.lab import KamailioLab
+    from calltriage_lab import KamailioLab
 
     lab = KamailioLab(directory, **options)
     try:
@@ -97,7 +97,7 @@ def lab_factory(tmp_path: Path) -> Iterator[Callable[..., Any]]:
 @pytest.fixture
 def user_agent_factory(tmp_path: Path) -> Iterator[Callable[..., Any]]:
     require_pjsua2()
-    from calltriage.lab.agents import UserAgent
+    from calltriage_lab.agents import UserAgent
 
     agents: list[Any] = []
 

@@ -8,7 +8,7 @@ import stat
 import pytest
 from typer.testing import CliRunner
 
-from calltriage.lab.cli import app
+from calltriage_lab.cli import app
 from tests.lab_fixtures import require_kamailio
 
 pytestmark = pytest.mark.lab

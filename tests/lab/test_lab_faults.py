@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from calltriage.lab import RpcError
-from calltriage.lab.relay import FlakyLink
+from calltriage_lab import RpcError
+from calltriage_lab.relay import FlakyLink
 
 pytestmark = pytest.mark.lab
 

@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from calltriage.lab import KamailioLab
+from calltriage_lab import KamailioLab
 from tests.lab_fixtures import require_kamailio
 
 pytestmark = pytest.mark.lab

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from calltriage.lab import sipp
+from calltriage_lab import sipp
 from tests.support import require
 
 pytestmark = pytest.mark.lab

@@ -17,7 +17,7 @@ __all__ = ["kamailio_lab", "lab_factory", "user_agent_factory"]
 
 
 def settings_for(lab: Any, *, timeout: float = 3.0, transport: str = "tls") -> ServerSettings:
-    from calltriage.lab.labfiles import server_toml, write_secret
+    from calltriage_lab.labfiles import server_toml, write_secret
 
     for user in ("svc-a", "svc-b"):
         write_secret(lab.dir, user, LAB_CAST[user][0])

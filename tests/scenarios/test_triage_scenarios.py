@@ -173,7 +173,7 @@ def test_a_wrong_password_in_the_app_is_a_client_misconfiguration(lab: Any, agen
 
 def test_a_transient_network_fault_that_heals_is_a_temporary_network_problem(
         lab: Any, agent: Any, desk_for: Any) -> None:
-    from calltriage.lab.relay import FlakyLink
+    from calltriage_lab.relay import FlakyLink
 
     link = FlakyLink(lab.tls_port, "tls").start()
     try:

@@ -136,7 +136,7 @@ def test_bad_server_certificates_are_classified(lab_factory, certificate, kind, 
 
 
 def test_a_server_certificate_from_an_unknown_ca_is_classified(kamailio_lab, tmp_path):
-    from calltriage.lab.certs import make_certificates
+    from calltriage_lab.certs import make_certificates
 
     make_certificates(tmp_path / "other")  # another CA that did not sign the server
 

@@ -27,7 +27,6 @@ def _mount_optional() -> None:
     from importlib import import_module
 
     for module, name, text in (
-        ("calltriage.lab.cli", "lab", "Run the real SIP lab (Kamailio + simulated users)."),
         ("calltriage.probes.cli", "server", "Check the SIP server configuration and reach each part."),
         ("calltriage.cli.triage", None, None),
         ("calltriage.cli.records", None, None),
@@ -45,6 +44,17 @@ def _mount_optional() -> None:
             app.add_typer(mod.app, name=name, help=text)
         else:
             mod.register(app)
+    _mount_plugins()
+
+
+def _mount_plugins() -> None:
+    """Command groups of other installed packages (the SIP lab is one: `calltriage-lab` declares
+    ``lab = "calltriage_lab.cli:app"`` in the ``calltriage.cli`` entry point group)."""
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group="calltriage.cli"):
+        sub = entry.load()
+        app.add_typer(sub, name=entry.name, help=(sub.info.help or None))
 
 
 @app.callback()

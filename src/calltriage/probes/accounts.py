@@ -1,5 +1,5 @@
 """The server's accounts database (Kamailio ``subscriber``, ``dbaliases``, ``acc`` and the
-``provisioning`` table; schema in src/calltriage/lab/schema.sql and docs/lab.md).
+``provisioning`` table; schema in lab/src/calltriage_lab/schema.sql and docs/lab.md).
 
 SQLAlchemy Core with plain SQL that SQLite, PostgreSQL and MySQL all accept. Queries run in a
 worker thread (DB drivers block); the caller bounds them with a deadline.

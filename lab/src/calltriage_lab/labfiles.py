@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from calltriage.lab.errors import LabError
-from calltriage.lab.server import KamailioLab, LabPorts
+from calltriage_lab.errors import LabError
+from calltriage_lab.server import KamailioLab, LabPorts
 
 LAB_JSON = "lab.json"
 CONFIG_TOML = "calltriage-lab.toml"

@@ -17,8 +17,8 @@ from importlib import resources
 from pathlib import Path
 from typing import IO
 
-from calltriage.lab import rpc
-from calltriage.lab.errors import LabComponentMissing, LabStartError
+from calltriage_lab import rpc
+from calltriage_lab.errors import LabComponentMissing, LabStartError
 
 APT_HINT = (
     "run `make deps` (apt-get install kamailio kamailio-tls-modules kamailio-sqlite-modules)"
@@ -34,7 +34,7 @@ def kamailio_binary() -> str:
 
 
 def config_path() -> Path:
-    return Path(str(resources.files("calltriage.lab").joinpath("kamailio.cfg")))
+    return Path(str(resources.files("calltriage_lab").joinpath("kamailio.cfg")))
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ class AccRow:
 
 
 def schema_sql() -> str:
-    return resources.files("calltriage.lab").joinpath("schema.sql").read_text()
+    return resources.files("calltriage_lab").joinpath("schema.sql").read_text()
 
 
 class LabDB:

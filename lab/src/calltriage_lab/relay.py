@@ -14,7 +14,7 @@ import socket
 import threading
 from typing import Literal
 
-from calltriage.lab.ports import free_port
+from calltriage_lab.ports import free_port
 
 
 class FlakyLink:

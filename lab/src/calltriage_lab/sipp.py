@@ -17,8 +17,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from calltriage.lab.errors import LabComponentMissing
-from calltriage.lab.server import KamailioLab
+from calltriage_lab.errors import LabComponentMissing
+from calltriage_lab.server import KamailioLab
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def sipp_binary() -> str:
 
 
 def scenario(name: str) -> Path:
-    return Path(str(resources.files("calltriage.lab").joinpath("sipp", name)))
+    return Path(str(resources.files("calltriage_lab").joinpath("sipp", name)))
 
 
 def provision_bulk(lab: KamailioLab, count: int, prefix: str = "load") -> list[tuple[str, str]]:

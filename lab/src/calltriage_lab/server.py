@@ -19,13 +19,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from calltriage.lab import rpc
-from calltriage.lab.certs import CERT_KINDS, SERVER_NAME, make_certificates
-from calltriage.lab.db import DOMAIN, LabDB
-from calltriage.lab.errors import LabError, LabStartError
-from calltriage.lab.faults import FaultsMixin
-from calltriage.lab.ports import distinct_ports
-from calltriage.lab.process import KamailioProcess, Launch
+from calltriage_lab import rpc
+from calltriage_lab.certs import CERT_KINDS, SERVER_NAME, make_certificates
+from calltriage_lab.db import DOMAIN, LabDB
+from calltriage_lab.errors import LabError, LabStartError
+from calltriage_lab.faults import FaultsMixin
+from calltriage_lab.ports import distinct_ports
+from calltriage_lab.process import KamailioProcess, Launch
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ class KamailioLab(FaultsMixin):
     def _write_tls_cfg(self) -> None:
         if self.certificate not in CERT_KINDS:
             raise LabError(f"unknown certificate {self.certificate!r}: use one of {', '.join(CERT_KINDS)}")
-        template = resources.files("calltriage.lab").joinpath("tls.cfg").read_text()
+        template = resources.files("calltriage_lab").joinpath("tls.cfg").read_text()
         text = (
             template.replace("@CERT@", str(self.cert_dir / f"{self.certificate}.pem"))
             .replace("@KEY@", str(self.cert_dir / f"{self.certificate}.key"))
@@ -191,7 +191,7 @@ class KamailioLab(FaultsMixin):
 
     # ---------- control interface ----------
     def rpc(self, method: str, *params: Any, timeout: float = 5.0) -> Any:
-        """JSON-RPC ``result``; raises calltriage.lab.RpcError / OSError (see rpc.call)."""
+        """JSON-RPC ``result``; raises calltriage_lab.RpcError / OSError (see rpc.call)."""
         return rpc.call(self.jsonrpc_url, method, *params, timeout=timeout)
 
     def contacts(self, username: str) -> list[dict[str, Any]]:

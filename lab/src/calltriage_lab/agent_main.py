@@ -1,6 +1,6 @@
 """One simulated app user: a pjsua2 (PJSIP) process driven by JSON lines on stdin/stdout.
 
-Run by calltriage.lab.agents.UserAgent (`python -m calltriage.lab.agent_main ...`). One pjsua2
+Run by calltriage_lab.agents.UserAgent (`python -m calltriage_lab.agent_main ...`). One pjsua2
 Endpoint per process (pjsua2 allows only one) and one account per process: two accounts in one
 process share a transport and a forked INVITE reaching both is rejected as merged (482).
 PJSIP runs without threads (threadCnt=0, mainThreadOnly); this loop pumps libHandleEvents.
@@ -22,7 +22,7 @@ from typing import Any
 
 import pjsua2 as pj
 
-from calltriage.lab.agent_ua import AgentAccount, new_endpoint
+from calltriage_lab.agent_ua import AgentAccount, new_endpoint
 
 
 class CommandError(Exception):

@@ -7,7 +7,7 @@
 
 Each agent writes a PJSIP log (level 5, timestamped, with every SIP message sent and received)
 to `agent.log_path`: real client logs for the log analyzer. This module does not import
-pjsua2; only the agent processes do (python -m calltriage.lab.agent_main).
+pjsua2; only the agent processes do (python -m calltriage_lab.agent_main).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal, Protocol
 
-from calltriage.lab.errors import AgentError, LabComponentMissing
+from calltriage_lab.errors import AgentError, LabComponentMissing
 
 Transport = Literal["udp", "tcp", "tls"]
 AnswerMode = Literal["auto", "ring", "reject", "ignore"]
@@ -100,7 +100,7 @@ class UserAgent:
             raise LabComponentMissing(
                 "pjsua2 not importable: run `make deps` (pip install 'pjsua2-python==2.15.1.post1')"
             )
-        cmd = [sys.executable, "-m", "calltriage.lab.agent_main", "--log-file", str(self.log_path),
+        cmd = [sys.executable, "-m", "calltriage_lab.agent_main", "--log-file", str(self.log_path),
                "--user-agent", self.user_agent, "--ca-file", str(self.server.ca_file)]
         if not self.verify_server:
             cmd.append("--no-verify")

@@ -5,10 +5,10 @@ See docs/lab.md. Importing this package starts nothing; `KamailioLab(...).start(
 
 from __future__ import annotations
 
-from calltriage.lab.db import AccRow, LabDB
-from calltriage.lab.errors import AgentError, LabComponentMissing, LabError, LabStartError
-from calltriage.lab.rpc import RpcError
-from calltriage.lab.server import KamailioLab, LabPorts
+from calltriage_lab.db import AccRow, LabDB
+from calltriage_lab.errors import AgentError, LabComponentMissing, LabError, LabStartError
+from calltriage_lab.rpc import RpcError
+from calltriage_lab.server import KamailioLab, LabPorts
 
 __all__ = [
     "AccRow",

@@ -14,10 +14,10 @@ from typing import Any
 
 import typer
 
-from calltriage.lab import labfiles
-from calltriage.lab.errors import LabError
-from calltriage.lab.rpc import RpcError
-from calltriage.lab.server import KamailioLab
+from calltriage_lab import labfiles
+from calltriage_lab.errors import LabError
+from calltriage_lab.rpc import RpcError
+from calltriage_lab.server import KamailioLab
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Run the real SIP lab (Kamailio + simulated users) on loopback.")
@@ -190,7 +190,7 @@ def agent(
     json_out: bool = JsonOpt,
 ) -> None:
     """Act as a simulated app user: register, optionally call, then leave (or vanish)."""
-    from calltriage.lab.agents import UserAgent
+    from calltriage_lab.agents import UserAgent
 
     directory = directory.resolve()
     lab = _running(directory)

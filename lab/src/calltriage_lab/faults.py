@@ -2,7 +2,7 @@
 
 Client-side faults (caller offline, device gone, wrong password in the app, old client version,
 a callee app that rejects calls) are produced with the simulated users in
-calltriage.lab.agents; the transient network fault with calltriage.lab.relay.FlakyLink.
+calltriage_lab.agents; the transient network fault with calltriage_lab.relay.FlakyLink.
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from calltriage.lab.certs import CERT_KINDS
-from calltriage.lab.errors import LabError
+from calltriage_lab.certs import CERT_KINDS
+from calltriage_lab.errors import LabError
 
 if TYPE_CHECKING:
-    from calltriage.lab.db import LabDB
-    from calltriage.lab.process import KamailioProcess
+    from calltriage_lab.db import LabDB
+    from calltriage_lab.process import KamailioProcess
 
 
 class FaultsMixin:
