@@ -65,6 +65,9 @@ class ServiceAccount(BaseModel):
 class ServerConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    backend: str = Field(
+        default="kamailio", description='kind of server: "kamailio" or "privateserver" (docs/backends.md)'
+    )
     domain: str = Field(min_length=1, description="SIP domain of the accounts (sip:alice@<domain>)")
     host: str = Field(min_length=1, description="address of the SIP server")
     sip_port: int = Field(default=5060, ge=1, le=65535, description="SIP over UDP and TCP")
@@ -78,6 +81,13 @@ class ServerConfig(BaseModel):
     accounts_db_password: SecretStr | None = Field(default=None, description="from env only")
     accounts_db_password_file: Path | None = None
     min_client_version: str | None = None
+    app_transport: Literal["udp", "tcp", "tls"] | None = Field(
+        default=None, description="transport every app must use, when no server table says it per account"
+    )
+    app_port: int | None = Field(default=None, ge=1, le=65535, description="server port every app must use")
+    timezone: str | None = Field(
+        default=None, description="IANA time zone of the server's clock (Kamailio acc.time); default: this machine's"
+    )
     console_url: str | None = None
     ssh_host: str | None = None
     ssh_port: int = Field(default=22, ge=1, le=65535)
@@ -113,6 +123,28 @@ class ServerConfig(BaseModel):
         scheme = urlsplit(v).scheme.split("+")[0]
         if scheme not in _DB_SCHEMES:
             raise ValueError("must be a sqlite:///, postgresql+psycopg:// or mysql:// URL")
+        return v
+
+    @field_validator("backend")
+    @classmethod
+    def _backend(cls, v: str) -> str:
+        from calltriage.backends.registry import known_backends
+
+        if v not in known_backends():
+            raise ValueError(f"must be one of {', '.join(known_backends())}")
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r}; use an IANA name such as \"Europe/Rome\" or \"UTC\"") from None
         return v
 
     @field_validator("min_client_version")
@@ -186,6 +218,7 @@ class ServerSettings(BaseSettings):
         return {
             "source": self.source or "environment",
             "server": {
+                "backend": s.backend,
                 "domain": s.domain,
                 "host": s.host,
                 "sip_port": s.sip_port,
@@ -195,6 +228,9 @@ class ServerSettings(BaseSettings):
                 "jsonrpc_url": s.jsonrpc_url,
                 "accounts_db": db,
                 "min_client_version": s.min_client_version,
+                "app_transport": s.app_transport,
+                "app_port": s.app_port,
+                "timezone": s.timezone,
                 "console_url": s.console_url,
                 "ssh": f"{s.ssh_host}:{s.ssh_port}" if s.ssh_host else None,
                 "metrics_url": s.metrics_url,

@@ -12,8 +12,6 @@ from tests.cli_runner import cli
 from tests.probes.conftest import settings_for
 
 
-
-
 def probed_at(db: str, incident: str, node: str) -> list[dict[str, Any]]:
     view = cli("incident", "show", incident, "--json", db=db).json()
     return [e for e in view["events"] if e["kind"] == "probed" and e["node"] == node]

@@ -78,16 +78,14 @@ class ProbeStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ProbeResult:
-    """What a probe found. ``error`` means "could not run", with a plain reason in ``summary``."""
+    """What a probe found. ``error`` means "could not run", with a plain reason in ``summary``.
+    Which outcome of its playbook node a status means is the node's ``verdicts:`` mapping only."""
 
     probe: str
     status: ProbeStatus
     summary: str
     evidence: dict[str, Any] = field(default_factory=dict)
     duration: float = 0.0
-    # A probe may propose a specific outcome of the node it answers (e.g. the connection
-    # status "connecting"); when absent, the node maps ``status`` to an outcome.
-    outcome: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -96,7 +94,6 @@ class ProbeResult:
             "summary": self.summary,
             "evidence": self.evidence,
             "duration": round(self.duration, 4),
-            "outcome": self.outcome,
         }
 
     @classmethod
@@ -107,5 +104,4 @@ class ProbeResult:
             summary=data["summary"],
             evidence=dict(data.get("evidence") or {}),
             duration=float(data.get("duration") or 0.0),
-            outcome=data.get("outcome"),
         )

@@ -168,7 +168,8 @@ def handoff_into(run: PlaybookRun, target: PlaybookSpec) -> PlaybookRun:
 
 
 def outcome_for(node: NodeSpec, result: ProbeResult) -> str | None:
-    """The outcome a probe result decides for a check node, or None (the operator decides).
+    """The outcome a probe result decides for a check node (the node's ``verdicts:`` mapping of
+    the result's status), or None (the operator decides).
 
     Silence (a watch that saw nothing) decides only the outcome the node names in ``on_silence``;
     an ``error`` (the probe could not look) never decides.
@@ -177,8 +178,6 @@ def outcome_for(node: NodeSpec, result: ProbeResult) -> str | None:
         return node.on_silence if node.on_silence in node.outcomes else None
     if result.status is ProbeStatus.ERROR:
         return None
-    if result.outcome and result.outcome in node.outcomes:
-        return result.outcome
     mapped = node.verdicts.get(result.status.value)
     return mapped if mapped in node.outcomes else None
 

@@ -27,22 +27,31 @@ def check(
     config: Path | None = typer.Option(None, "--config", "-c", help="server TOML file (default: $CALLTRIAGE_CONFIG)"),
     as_json: bool = typer.Option(False, "--json", help="print JSON instead of lines"),
 ) -> None:
-    """Validate the configuration and reach each part of the server (TLS, SIP, control, DB, accounts)."""
+    """Validate the configuration, reach each part of the server (TLS, SIP, control, DB, accounts) and list
+    which checks this server can answer."""
     from calltriage.probes.check import check_server
 
     try:
         settings = load_server_settings(config)
     except CalltriageError as exc:
         if as_json:
-            typer.echo(json.dumps({"ok": False, "lines": [{"part": "config", "status": "fail", "detail": str(exc)}]}))
+            typer.echo(json.dumps({"ok": False, "parts": [{"part": "config", "status": "fail", "detail": str(exc)}]}))
         else:
             typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(1) from None
-    lines = check_server(settings)
-    ok = all(line.ok for line in lines)
+    report = check_server(settings)
     if as_json:
-        typer.echo(json.dumps({"ok": ok, "server": settings.describe(), "lines": [x.to_dict() for x in lines]}))
+        typer.echo(json.dumps({
+            "ok": report.ok,
+            "backend": report.backend,
+            "server": settings.describe(),
+            "parts": [x.to_dict() for x in report.lines],
+            "capabilities": report.capabilities,
+        }))
     else:
-        for line in lines:
+        for line in report.lines:
             typer.echo(f"{_MARK.get(line.status, line.status)}  {line.part:<16} {line.detail}")
-    raise typer.Exit(0 if ok else 1)
+        typer.echo(f"checks this {report.backend} server can answer:")
+        for probe, can in report.capabilities.items():
+            typer.echo(f"      {probe:<24} {can}")
+    raise typer.Exit(0 if report.ok else 1)

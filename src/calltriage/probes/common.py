@@ -1,5 +1,9 @@
-"""What every probe adapter shares: the verdict type, the run wrapper that turns adapter
-failures into plain ``error`` results, party/account resolution and small parsers."""
+"""What every check shares: the verdict type, the run wrapper that turns "cannot tell" into a
+plain ``error`` result, party/account resolution over the server port and small parsers.
+
+Checks are written once over the server port (``calltriage.backends.port``) and never learn
+which server answers. They return a status and evidence only: which playbook outcome a status
+means is the playbook's ``verdicts:`` mapping, nowhere else."""
 
 from __future__ import annotations
 
@@ -10,16 +14,17 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
+from calltriage.backends.port import CannotTell, CannotTellError, Capability, need
 from calltriage.domain.model import ProbeResult, ProbeStatus
-from calltriage.probes.accounts import DbUnavailable
 from calltriage.probes.base import ProbeContext
-from calltriage.probes.jsonrpc import RpcFault, RpcUnavailable
 from calltriage.probes.kit import ProbeKit
 from calltriage.sip import SipTransportError
 
 # The runner puts its per-server kit here; a probe run on its own makes a temporary one.
+T = TypeVar("T")
+
 CURRENT_KIT: contextvars.ContextVar[ProbeKit | None] = contextvars.ContextVar("calltriage_probe_kit", default=None)
 
 OK, WARN, FAIL, ERROR = ProbeStatus.OK, ProbeStatus.WARN, ProbeStatus.FAIL, ProbeStatus.ERROR
@@ -31,7 +36,6 @@ class Verdict:
     status: ProbeStatus
     summary: str
     evidence: dict[str, Any] = field(default_factory=dict)
-    outcome: str | None = None
 
 
 @asynccontextmanager
@@ -49,7 +53,7 @@ async def kit_for(ctx: ProbeContext) -> AsyncIterator[ProbeKit]:
 
 
 class BaseProbe:
-    """Template for the adapters: subclasses implement ``check``."""
+    """Template for the checks: subclasses implement ``check``."""
 
     name: ClassVar[str]
     title: ClassVar[str]
@@ -57,8 +61,12 @@ class BaseProbe:
     # Watch probes wait up to ctx.wait seconds for the user's action; the runner adds it
     # to the probe's deadline.
     watch: ClassVar[bool] = False
-    # Outcome proposed to the playbook node for each verdict (see docs/probes.md).
-    outcomes: ClassVar[Mapping[ProbeStatus, str]] = {}
+    # The server port's questions this check asks (``backends.port.QUESTIONS``): the first
+    # ones are required, ``optional`` ones only enrich the evidence.
+    needs: ClassVar[tuple[str, ...]] = ()
+    optional: ClassVar[tuple[str, ...]] = ()
+    # Service accounts the check needs for SIP through the server (``[server.service_accounts]``).
+    service_accounts: ClassVar[tuple[str, ...]] = ()
 
     async def check(self, ctx: ProbeContext, params: Mapping[str, Any], kit: ProbeKit) -> Verdict:
         raise NotImplementedError
@@ -71,22 +79,30 @@ class BaseProbe:
             try:
                 async with kit_for(ctx) as kit:
                     verdict = await self.check(ctx, params, kit)
-            except (RpcUnavailable, DbUnavailable, SipTransportError) as exc:
-                # Adapter edge: the probe could not look; the node falls back to a question.
+            except CannotTellError as exc:
+                # The port said "cannot tell": the node falls back to a question.
+                verdict = Verdict(ERROR, f"could not tell: {exc.why.reason}")
+            except SipTransportError as exc:
                 verdict = Verdict(ERROR, f"could not check: {exc}")
-            except RpcFault as exc:
-                verdict = Verdict(ERROR, f"the control interface refused the request: {exc.message}")
-        outcome = verdict.outcome
-        if outcome is None and verdict.status is not ERROR:
-            outcome = self.outcomes.get(verdict.status)
         return ProbeResult(
             probe=self.name,
             status=verdict.status,
             summary=verdict.summary,
             evidence=verdict.evidence,
             duration=time.perf_counter() - t0,
-            outcome=outcome,
         )
+
+    def capability(self, caps: Mapping[str, Capability], service_accounts: Mapping[str, Any]) -> str:
+        """Whether this check can answer on a server with ``caps``: "yes", "partial: ..." or "no: ..."."""
+        for q in self.needs:
+            cap = caps.get(q, Capability.no(f"the backend does not answer {q}"))
+            if cap.level == "no":
+                return f"no: {cap.note}"
+        missing = [r for r in self.service_accounts if r not in service_accounts]
+        if missing:
+            return f"no: needs service account(s) {', '.join(missing)} ([server.service_accounts])"
+        partial = [caps[q].note for q in (*self.needs, *self.optional) if q in caps and caps[q].level != "yes"]
+        return f"partial: {'; '.join(partial)}" if partial else "yes"
 
 
 def party_ident(ctx: ProbeContext, params: Mapping[str, Any], key: str, default_role: str) -> str:
@@ -99,18 +115,15 @@ def party_ident(ctx: ProbeContext, params: Mapping[str, Any], key: str, default_
     return value
 
 
-def since_epoch(ctx: ProbeContext, default: float) -> float:
-    """``ctx.since`` as Unix seconds (a naive datetime is taken as UTC)."""
+def since_utc(ctx: ProbeContext) -> datetime:
+    """``ctx.since`` as an aware UTC datetime (a naive one is UTC); now when unset."""
     if ctx.since is None:
-        return default
-    since = ctx.since if ctx.since.tzinfo else ctx.since.replace(tzinfo=UTC)
-    return since.timestamp()
+        return datetime.now(UTC)
+    return ctx.since.replace(tzinfo=UTC) if ctx.since.tzinfo is None else ctx.since.astimezone(UTC)
 
 
-def iso(epoch: float | int | None) -> str | None:
-    if epoch is None:
-        return None
-    return datetime.fromtimestamp(float(epoch), UTC).isoformat(timespec="seconds")
+def iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def looks_like_number(ident: str) -> bool:
@@ -121,43 +134,40 @@ def looks_like_number(ident: str) -> bool:
 class Account:
     username: str
     typed: str  # what the operator typed
-    numbers: tuple[str, ...] = ()
     via_number: bool = False
 
+    @property
+    def who(self) -> str:
+        return self.username if not self.via_number else f"{self.username} ({self.typed})"
 
-async def account_or_verdict(kit: ProbeKit, ident: str, outcome: str | None = None) -> Account | Verdict:
-    """The account for ``ident``, or the ``fail`` verdict "number not assigned" every probe gives."""
+
+async def account_or_verdict(kit: ProbeKit, ident: str) -> Account | Verdict:
+    """The account for ``ident``, or the ``fail`` verdict "number not assigned" every check gives.
+
+    A user name is taken as it is (no server question); a virtual number is resolved with the
+    port's ``number_routes`` (a number assigned twice routes where the server routes it).
+    """
     acct = await resolve_account(kit, ident)
     if acct is None:
-        return Verdict(FAIL, f"the number {ident} is not assigned to any account", {"typed": ident}, outcome=outcome)
+        return Verdict(FAIL, f"the number {ident} is not assigned to any account", {"typed": ident})
     return acct
 
 
 async def resolve_account(kit: ProbeKit, ident: str) -> Account | None:
-    """Username for ``ident`` (a username or a virtual number) plus its numbers.
-
-    None when a number resolves to no account. Without an accounts DB, ``ident`` is taken
-    as the username and numbers are unknown.
-    """
+    """Username for ``ident`` (a username or a virtual number); None when a number routes
+    nowhere. Raises ``CannotTellError`` when a number cannot be resolved on this server."""
     ident = ident.strip()
-    db = kit.db
-    if db is None:
+    if not looks_like_number(ident):
         return Account(ident, ident)
-    t = kit.op_timeout(0.5)
-    username = ident
-    via_number = False
-    if looks_like_number(ident):
-        # Kamailio's alias_db routes a number assigned twice to the lowest id only.
-        rows = await db.fetch(
-            "SELECT username FROM dbaliases WHERE alias_username = :n ORDER BY id LIMIT 1", {"n": ident}, timeout=t
-        )
-        if not rows:
-            return None
-        username, via_number = str(rows[0]["username"]), True
-    rows = await db.fetch(
-        "SELECT alias_username FROM dbaliases WHERE username = :u ORDER BY id", {"u": username}, timeout=t
-    )
-    return Account(username, ident, tuple(str(r["alias_username"]) for r in rows), via_number)
+    routes = need(await kit.backend.number_routes(ident))
+    if routes.routes_to is None:
+        return None
+    return Account(routes.routes_to, ident, True)
+
+
+def optional(answer: T | CannotTell) -> T | None:
+    """Evidence that only enriches a verdict: ``None`` when the port cannot tell."""
+    return None if isinstance(answer, CannotTell) else answer
 
 
 _VERSION_IN_UA = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?(?:\.(\d+))?")

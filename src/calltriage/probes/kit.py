@@ -1,5 +1,6 @@
-"""Per-server resources the probes share: SIP agents (one reused TLS connection per account),
-the TLS handshake lock, the JSON-RPC client, the accounts DB and the rate limiter.
+"""Per-server resources the probes share: the server backend (the port's adapter for this kind of
+server), SIP agents (one reused TLS connection per account), the TLS handshake lock and the rate
+limiter.
 
 The runner keeps one kit per configured server on its event loop; a probe run without a
 runner gets a throw-away kit (``ProbeKit.for_context``) that it closes itself.
@@ -11,9 +12,9 @@ import asyncio
 import ssl
 from typing import Literal
 
+from calltriage.backends.port import BackendEnv, ServerBackend
+from calltriage.backends.registry import create_backend
 from calltriage.config import ServerSettings
-from calltriage.probes.accounts import AccountsDB
-from calltriage.probes.jsonrpc import JsonRpcClient
 from calltriage.sip import Credentials, Endpoint, UserAgent, tls_context
 
 TransportName = Literal["udp", "tcp", "tls"]
@@ -53,8 +54,7 @@ class ProbeKit:
         self.limiter = RateLimiter(settings.probes.rate)
         self.semaphore = asyncio.Semaphore(settings.probes.max_concurrency)
         self._ssl: ssl.SSLContext | None = None
-        self._rpc: JsonRpcClient | None = None
-        self._db: AccountsDB | None = None
+        self._backend: ServerBackend | None = None
         self._agents: dict[tuple[str, str], UserAgent] = {}
 
     @classmethod
@@ -77,24 +77,12 @@ class ProbeKit:
         return self._ssl
 
     @property
-    def rpc(self) -> JsonRpcClient | None:
-        url = self.settings.server.jsonrpc_url
-        if url is None:
-            return None
-        if self._rpc is None or self._rpc.url != url:
-            self._rpc = JsonRpcClient(url, ssl_context=self.ssl_context if url.startswith("https") else None)
-        return self._rpc
-
-    @property
-    def db(self) -> AccountsDB | None:
-        s = self.settings.server
-        if s.accounts_db_url is None:
-            return None
-        if self._db is None or self._db.url != s.accounts_db_url:
-            if self._db is not None:
-                self._db.close()
-            self._db = AccountsDB(s.accounts_db_url, s.accounts_db_password)
-        return self._db
+    def backend(self) -> ServerBackend:
+        """The server port's adapter for ``[server] backend``, created on first use."""
+        if self._backend is None:
+            env = BackendEnv(limiter=self.limiter, ssl_context=lambda: self.ssl_context, op_timeout=self.op_timeout)
+            self._backend = create_backend(self.settings, env)
+        return self._backend
 
     def endpoint(self, transport: TransportName | None = None) -> Endpoint:
         s = self.settings.server
@@ -135,6 +123,6 @@ class ProbeKit:
         for ua in self._agents.values():
             ua.close()
         self._agents.clear()
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        if self._backend is not None:
+            self._backend.close()
+            self._backend = None

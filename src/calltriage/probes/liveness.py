@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from calltriage.domain.model import ProbeStatus
+from calltriage.backends.port import need
 from calltriage.probes.base import ProbeContext
 from calltriage.probes.common import ERROR, FAIL, OK, BaseProbe, Verdict, account_or_verdict, party_ident
 from calltriage.probes.kit import ProbeKit
-from calltriage.probes.registrar import NO_RPC, NoControlInterface, lookup
 from calltriage.sip import FailureKind, SipTransportError
 
 # Answers the proxy gives itself when it could not reach the device.
@@ -33,7 +32,8 @@ class CalleeLivenessProbe(BaseProbe):
     name: ClassVar[str] = "sip.callee_liveness"
     title: ClassVar[str] = "Is the other party's device connected and registered?"
     params: ClassVar[tuple[str, ...]] = ("account",)
-    outcomes: ClassVar[Mapping[ProbeStatus, str]] = {OK: "yes", FAIL: "no"}
+    needs: ClassVar[tuple[str, ...]] = ("registrations",)
+    service_accounts: ClassVar[tuple[str, ...]] = ("a",)
 
     async def check(self, ctx: ProbeContext, params: Mapping[str, Any], kit: ProbeKit) -> Verdict:
         typed = party_ident(ctx, params, "account", "callee")
@@ -41,12 +41,9 @@ class CalleeLivenessProbe(BaseProbe):
         if isinstance(acct, Verdict):
             return acct
         user = acct.username
-        try:
-            reg = await lookup(kit, user)
-        except NoControlInterface:
-            return Verdict(ERROR, NO_RPC)
-        ev: dict[str, Any] = {"account": user, "state": reg.state, "contacts": list(reg.contacts)}
-        if reg.state != "registered":
+        reg = need(await kit.backend.registrations(user))
+        ev: dict[str, Any] = {"account": user, **reg.evidence()}
+        if not reg.registered:
             return Verdict(FAIL, f"{user} is not registered, so the device is not connected", ev)
         creds = kit.credentials("a")
         if creds is None:

@@ -12,7 +12,6 @@ import time
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from calltriage.domain.model import ProbeStatus
 from calltriage.probes.base import ProbeContext
 from calltriage.probes.common import FAIL, OK, WARN, BaseProbe, Verdict
 from calltriage.probes.kit import ProbeKit
@@ -145,7 +144,6 @@ class ServerNetworkProbe(BaseProbe):
     name: ClassVar[str] = "network.server"
     title: ClassVar[str] = "Network tests of the server"
     params: ClassVar[tuple[str, ...]] = ()
-    outcomes: ClassVar[Mapping[ProbeStatus, str]] = {OK: "ok", WARN: "ok", FAIL: "fault"}
 
     async def check(self, ctx: ProbeContext, params: Mapping[str, Any], kit: ProbeKit) -> Verdict:
         s = kit.settings.server

@@ -1,4 +1,4 @@
-"""Probes by name. The names are a contract with the playbooks (docs/probes.md).
+"""Probes (checks) by name. The names are a contract with the playbooks (docs/probes.md).
 
 Imports are lazy: listing the names costs nothing, and a probe's dependencies (SQLAlchemy,
 httpx, cryptography) load only when that probe runs.
@@ -14,13 +14,13 @@ from calltriage.probes.base import Probe
 
 # name -> "module:Class"
 _PROBES: dict[str, str] = {
-    "client.version": "calltriage.probes.registrar:ClientVersionProbe",
-    "registrar.registration": "calltriage.probes.registrar:RegistrationProbe",
-    "registrar.reconnection": "calltriage.probes.registrar:ReconnectionProbe",
-    "calls.test_call": "calltriage.probes.calls:TestCallProbe",
-    "calls.to_callee": "calltriage.probes.calls:ToCalleeProbe",
-    "directory.client_config": "calltriage.probes.directory:ClientConfigProbe",
-    "directory.remote_party": "calltriage.probes.directory:RemotePartyProbe",
+    "client.version": "calltriage.probes.client_version:ClientVersionProbe",
+    "registrar.registration": "calltriage.probes.registration:RegistrationProbe",
+    "registrar.reconnection": "calltriage.probes.reconnection:ReconnectionProbe",
+    "calls.test_call": "calltriage.probes.test_call:TestCallProbe",
+    "calls.to_callee": "calltriage.probes.to_callee:ToCalleeProbe",
+    "directory.client_config": "calltriage.probes.client_config:ClientConfigProbe",
+    "directory.remote_party": "calltriage.probes.remote_party:RemotePartyProbe",
     "sip.callee_liveness": "calltriage.probes.liveness:CalleeLivenessProbe",
     "network.server": "calltriage.probes.network:ServerNetworkProbe",
     "services.server": "calltriage.probes.services:ServerServicesProbe",

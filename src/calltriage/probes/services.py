@@ -1,6 +1,11 @@
-"""``services.server``: the server's services one by one - SIP OPTIONS, a real test call
-between the two service accounts (the VoIP engine check), the control interface, the
-accounts DB, and when configured the HTTPS console, SSH and machine metrics."""
+"""``services.server``: the server's services one by one - SIP OPTIONS and a real test call
+between the two service accounts (the VoIP engine check, with calltriage's SIP client), then
+whatever the backend sees of the server's own services (control interface, DB, console,
+monitoring, machine resources).
+
+``fail`` lists the failed parts (findings about the server). A part calltriage could not read
+(``unknown``: a missing driver, grant or route on calltriage's side) is listed in the evidence
+and the summary but is never a server fault."""
 
 from __future__ import annotations
 
@@ -8,7 +13,6 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from calltriage.domain.model import ProbeStatus
 from calltriage.probes import health
 from calltriage.probes.base import ProbeContext
 from calltriage.probes.common import FAIL, OK, WARN, BaseProbe, Verdict
@@ -31,30 +35,25 @@ class ServerServicesProbe(BaseProbe):
     name: ClassVar[str] = "services.server"
     title: ClassVar[str] = "Server services (VoIP engine test call, control, DB, console, SSH, resources)"
     params: ClassVar[tuple[str, ...]] = ()
-    outcomes: ClassVar[Mapping[ProbeStatus, str]] = {OK: "ok", WARN: "ok", FAIL: "fault"}
+    needs: ClassVar[tuple[str, ...]] = ("services",)
 
     async def check(self, ctx: ProbeContext, params: Mapping[str, Any], kit: ProbeKit) -> Verdict:
         t = kit.op_timeout(0.85)
-        groups = await asyncio.gather(
-            _sip(kit, t),
-            health.control(kit, t),
-            health.accounts_db(kit, t),
-            health.console(kit, t),
-            health.ssh_banner(kit, t),
-            health.metrics(kit, t),
-        )
-        parts: list[health.Part] = []
-        for g in groups:
-            parts.extend(g if isinstance(g, list) else [g])
+        sip, server = await asyncio.gather(_sip(kit, t), kit.backend.services(t))
+        parts = [*sip, *server]
         ev = {p.name: p.to_dict() for p in parts}
         failed = [p for p in parts if p.status == "fail"]
         warned = [p for p in parts if p.status == "warn"]
-        checked = [p.name for p in parts if p.status != "skipped"]
+        unknown = [p for p in parts if p.status == "unknown"]
+        checked = [p.name for p in parts if p.status not in ("skipped", "unknown")]
+        note = ("; could not check " + "; ".join(f"{p.name} ({p.detail})" for p in unknown)) if unknown else ""
         if failed:
-            return Verdict(FAIL, "server fault: " + "; ".join(f"{p.name}: {p.detail}" for p in failed), ev)
+            return Verdict(FAIL, "server fault: " + "; ".join(f"{p.name}: {p.detail}" for p in failed) + note, ev)
         if warned:
-            return Verdict(WARN, "server works but " + "; ".join(p.detail for p in warned), ev)
+            return Verdict(WARN, "server works but " + "; ".join(p.detail for p in warned) + note, ev)
         call = next((p for p in parts if p.name == "test_call"), None)
         return Verdict(
-            OK, f"all server services answer ({', '.join(checked)})" + (f"; {call.detail}" if call else ""), ev
+            OK,
+            f"all server services answer ({', '.join(checked)})" + (f"; {call.detail}" if call else "") + note,
+            ev,
         )

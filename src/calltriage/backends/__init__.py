@@ -1,0 +1,46 @@
+"""Server backends: one adapter per kind of SIP server behind the server port
+(``calltriage.backends.port``), chosen by name with ``[server] backend`` (docs/backends.md)."""
+
+from calltriage.backends.port import (
+    QUESTIONS,
+    Answer,
+    AppConfig,
+    BackendEnv,
+    CallAttempt,
+    CallAttempts,
+    CannotTell,
+    CannotTellError,
+    Capability,
+    Contact,
+    ControlPlane,
+    DirectoryEntry,
+    NumberRoutes,
+    RegistrationEvent,
+    RegistrationEvents,
+    Registrations,
+    ServerBackend,
+    ServicePart,
+    need,
+)
+
+__all__ = [
+    "QUESTIONS",
+    "Answer",
+    "AppConfig",
+    "BackendEnv",
+    "CallAttempt",
+    "CallAttempts",
+    "CannotTell",
+    "CannotTellError",
+    "Capability",
+    "Contact",
+    "ControlPlane",
+    "DirectoryEntry",
+    "NumberRoutes",
+    "RegistrationEvent",
+    "RegistrationEvents",
+    "Registrations",
+    "ServerBackend",
+    "ServicePart",
+    "need",
+]

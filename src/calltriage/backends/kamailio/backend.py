@@ -1,0 +1,367 @@
+"""Backend ``kamailio``: a stock Kamailio 5.x with its standard modules and schema.
+
+Sources: the registrar over JSON-RPC (``jsonrpcs``: ``ul.lookup``, ``ul.dump``, ``core.uptime``;
+HTTP via ``xhttp`` or the FIFO), and read-only SQL on its database: ``subscriber`` (auth_db),
+``dbaliases`` (alias_db), ``acc`` / ``missed_calls`` (acc, standard columns plus the stock
+config's ``db_extra``). Optional enrichments, used when present and never required:
+sub-second and extra ``acc`` columns (``records.py``) and a ``provisioning`` table
+(``directory.py``). What the app must be configured with comes from that table when there is
+one, else from the calltriage config (``app_transport``, ``app_port``, ``min_client_version``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from datetime import datetime, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from calltriage.backends import parts
+from calltriage.backends.kamailio import directory as dirs
+from calltriage.backends.kamailio import records, usrloc
+from calltriage.backends.kamailio.jsonrpc import JsonRpcClient, RpcFault, RpcUnavailable
+from calltriage.backends.port import (
+    AppConfig,
+    BackendEnv,
+    CallAttempts,
+    CannotTell,
+    Capability,
+    Contact,
+    ControlPlane,
+    DirectoryEntry,
+    NumberRoutes,
+    RegistrationEvent,
+    RegistrationEvents,
+    Registrations,
+    ServicePart,
+    utc,
+)
+from calltriage.backends.sql import SqlReader, SqlUnavailable
+from calltriage.config import ServerSettings
+
+NO_RPC = "the server's control interface is not configured ([server] jsonrpc_url)"
+NO_DB = "the server's database is not configured ([server] accounts_db_url)"
+STOCK_CALLS = "answered calls (acc) and routed failures (missed_calls)"
+
+
+def _rpc_cannot(exc: RpcUnavailable | RpcFault) -> CannotTell:
+    if isinstance(exc, RpcFault):
+        return CannotTell(f"the control interface refused the request: {exc.message}")
+    return CannotTell(f"could not reach the control interface: {exc}")
+
+
+def _db_cannot(exc: SqlUnavailable) -> CannotTell:
+    return CannotTell(f"could not read the server's database: {exc}")
+
+
+class KamailioBackend:
+    name = "kamailio"
+
+    def __init__(self, settings: ServerSettings, env: BackendEnv) -> None:
+        self.settings = settings
+        self.env = env
+        s = settings.server
+        self.tz: tzinfo = ZoneInfo(s.timezone) if s.timezone else _local_tz()
+        self._rpc: JsonRpcClient | None = None
+        self._db: SqlReader | None = None
+        self._tables: dict[str, records.Table] = {}
+        self._provisioning: dirs.Provisioning | None = None
+
+    # ----- sources -----
+
+    @property
+    def rpc(self) -> JsonRpcClient | None:
+        url = self.settings.server.jsonrpc_url
+        if url is None:
+            return None
+        if self._rpc is None or self._rpc.url != url:
+            self._rpc = JsonRpcClient(url, ssl_context=self.env.ssl_context() if url.startswith("https") else None)
+        return self._rpc
+
+    @property
+    def db(self) -> SqlReader | None:
+        s = self.settings.server
+        if s.accounts_db_url is None:
+            return None
+        if self._db is None or self._db.url != s.accounts_db_url:
+            if self._db is not None:
+                self._db.close()
+            self._db = SqlReader(s.accounts_db_url, s.accounts_db_password)
+            self._tables.clear()
+            self._provisioning = None
+        return self._db
+
+    @property
+    def provisioning(self) -> dirs.Provisioning | None:
+        db = self.db
+        if db is None:
+            return None
+        if self._provisioning is None:
+            self._provisioning = dirs.Provisioning(db)
+        return self._provisioning
+
+    def _t(self, share: float = 0.3) -> float:
+        return self.env.op_timeout(share)
+
+    async def _table(self, name: str) -> records.Table:
+        table = self._tables.get(name)
+        if table is None:
+            assert self.db is not None
+            table = self._tables[name] = await records.describe(self.db, name, self._t())
+        return table
+
+    # ----- the port -----
+
+    def capabilities(self) -> Mapping[str, Capability]:
+        rpc = self.settings.server.jsonrpc_url is not None
+        db = self.settings.server.accounts_db_url is not None
+        no_rpc, no_db = Capability.no(NO_RPC), Capability.no(NO_DB)
+        if rpc and db:
+            events = Capability.yes()
+        elif rpc:
+            events = Capability.partial("registrar refreshes only (whole seconds); " + NO_DB)
+        elif db:
+            events = Capability.partial("REGISTER outcomes the server accounts in acc only; " + NO_RPC)
+        else:
+            events = Capability.no(f"{NO_RPC}; {NO_DB}")
+        return {
+            "registrations": Capability.yes() if rpc else no_rpc,
+            "registration_events": events,
+            "call_attempts": Capability.yes(STOCK_CALLS) if db else no_db,
+            "directory": Capability.yes() if db else no_db,
+            "number_routes": Capability.yes() if db else no_db,
+            "services": Capability.yes(),
+            "control_plane": Capability.yes() if rpc else no_rpc,
+        }
+
+    async def registrations(self, account: str) -> Registrations | CannotTell:
+        rpc = self.rpc
+        if rpc is None:
+            return CannotTell(NO_RPC)
+        await self.env.limiter.acquire()
+        try:
+            return await usrloc.lookup(rpc, account, self._t(0.5))
+        except (RpcUnavailable, RpcFault) as exc:
+            return _rpc_cannot(exc)
+
+    async def registration_events(self, account: str, since: datetime) -> RegistrationEvents | CannotTell:
+        since = utc(since)
+        events: list[RegistrationEvent] = []
+        sources: list[str] = []
+        precise: list[str] = []
+        unavailable: dict[str, str] = {}
+        if self.rpc is not None:
+            reg = await self.registrations(account)
+            if isinstance(reg, CannotTell):
+                unavailable["registrar"] = reg.reason
+            else:
+                sources.append("registrar")
+                events += [_refresh(c) for c in reg.contacts if _fresh(c, since)]
+        if self.db is not None:
+            try:
+                table = await self._table("acc")
+                rows = await records.fetch(self.db, table, "REGISTER", account, since, self.tz, self._t())
+                sources.append("accounting")
+                if table.precise:
+                    precise.append("accounting")
+                events += [records.register_event(t, r, table) for t, r in rows]
+            except SqlUnavailable as exc:
+                unavailable["accounting"] = str(_db_cannot(exc))
+        if not sources:
+            if unavailable:
+                return CannotTell("; ".join(unavailable.values()))
+            return CannotTell(f"{NO_RPC}; {NO_DB}")
+        events.sort(key=lambda e: e.time)
+        return RegistrationEvents(account, since, tuple(events), tuple(sources), unavailable, tuple(precise))
+
+    async def call_attempts(
+        self, account: str, since: datetime, targets: Sequence[str] = ()
+    ) -> CallAttempts | CannotTell:
+        db = self.db
+        if db is None:
+            return CannotTell(NO_DB + ", so call attempts are not visible")
+        since = utc(since)
+        await self.env.limiter.acquire()
+        found: list[Any] = []
+        unavailable: dict[str, str] = {}
+        read = 0
+        for name in records.CALL_TABLES:
+            try:
+                table = await self._table(name)
+                rows = await records.fetch(db, table, "INVITE", account, since, self.tz, self._t(), targets)
+            except SqlUnavailable as exc:
+                self._tables.pop(name, None)
+                unavailable[name] = str(_db_cannot(exc))
+                continue
+            read += 1
+            found += [records.call_attempt(t, r, table) for t, r in rows]
+        if not read:
+            return CannotTell("; ".join(unavailable.values()))
+        found.sort(key=lambda a: a.time)
+        return CallAttempts(account, since, tuple(found), STOCK_CALLS, unavailable)
+
+    async def directory(self, account: str) -> DirectoryEntry | CannotTell:
+        db = self.db
+        if db is None:
+            return CannotTell(NO_DB)
+        t = self._t()
+        try:
+            exists = await dirs.subscriber_exists(db, account, t)
+            numbers = await dirs.numbers_of(db, account, t)
+        except SqlUnavailable as exc:
+            return _db_cannot(exc)
+        notes: list[str] = []
+        record: Mapping[str, Any] | None = None
+        prov = self.provisioning
+        try:
+            record = await prov.record(account, t) if prov is not None else None
+        except SqlUnavailable as exc:
+            notes.append(f"the provisioning record could not be read: {exc}")
+        if record is None and prov is not None and prov.missing:
+            notes.append(f"{prov.missing}: whether the account is disabled is not visible")
+        disabled = bool(int(record["disabled"] or 0)) if record and "disabled" in record else None
+        return DirectoryEntry(account, exists, disabled, numbers, self._app(record), tuple(notes))
+
+    def _app(self, record: Mapping[str, Any] | None) -> AppConfig | None:
+        s = self.settings.server
+        if record:
+            port = record.get("port")
+            return AppConfig(
+                "account",
+                transport=str(record["transport"]).lower() if record.get("transport") else s.app_transport,
+                port=int(port) if port else s.app_port,
+                min_version=s.min_client_version,
+                edition=str(record["edition"]).lower() if record.get("edition") else None,
+                number=str(record["number"]) if record.get("number") else None,
+            )
+        if s.app_transport or s.app_port or s.min_client_version:
+            return AppConfig("config", s.app_transport, s.app_port, s.min_client_version)
+        return None
+
+    async def app_requirements(self) -> AppConfig | CannotTell:
+        app = self._app(None)
+        if app is None:
+            return CannotTell("no app requirements configured ([server] min_client_version, app_transport, app_port)")
+        return app
+
+    async def numbers_of(self, account: str) -> tuple[str, ...] | CannotTell:
+        db = self.db
+        if db is None:
+            return CannotTell(NO_DB)
+        try:
+            return await dirs.numbers_of(db, account, self._t())
+        except SqlUnavailable as exc:
+            return _db_cannot(exc)
+
+    async def number_routes(self, number: str) -> NumberRoutes | CannotTell:
+        db = self.db
+        if db is None:
+            return CannotTell(NO_DB + ", so numbers cannot be resolved")
+        t = self._t()
+        try:
+            accounts = await dirs.routes_of(db, number, t)
+        except SqlUnavailable as exc:
+            return _db_cannot(exc)
+        owners: tuple[str, ...] | None = None
+        prov = self.provisioning
+        if prov is not None:
+            try:
+                owners = await prov.owners_of(number, t)
+            except SqlUnavailable:
+                owners = None  # an optional enrichment: unknown
+        return NumberRoutes(number, accounts, False, owners)
+
+    async def services(self, timeout: float) -> Sequence[ServicePart]:
+        control = await self.control_plane(timeout)
+        if isinstance(control, CannotTell):
+            out = [ServicePart("control", "skipped", control.reason)]
+        elif control.reachable:
+            out = [ServicePart("control", "ok", control.detail, {"uptime_s": control.uptime_s})]
+        else:
+            out = [ServicePart("control", "unknown", control.detail)]
+        out.append(await self._db_part(timeout))
+        out.append(await parts.console(self.settings, self.env.ssl_context, timeout))
+        out.append(await parts.ssh_banner(self.settings, timeout))
+        out.append(await parts.metrics(self.settings, self.env.ssl_context, timeout))
+        return out
+
+    async def _db_part(self, timeout: float) -> ServicePart:
+        db = self.db
+        if db is None:
+            return ServicePart("accounts_db", "skipped", "no accounts DB configured (accounts_db_url)")
+        t0 = time.perf_counter()
+        try:
+            rows = await db.fetch("SELECT COUNT(*) AS n FROM subscriber", timeout=timeout)
+        except SqlUnavailable as exc:
+            return ServicePart("accounts_db", "unknown", str(exc), {"db": db.safe_url, "problem": exc.kind})
+        ms = (time.perf_counter() - t0) * 1000
+        n = rows[0]["n"] if rows else 0
+        return ServicePart(
+            "accounts_db", "ok", f"accounts DB answers ({n} accounts, {ms:.1f} ms)",
+            {"accounts": n, "query_ms": round(ms, 2), "db": db.safe_url},
+        )
+
+    async def control_plane(self, timeout: float) -> ControlPlane | CannotTell:
+        rpc = self.rpc
+        if rpc is None:
+            return CannotTell(NO_RPC)
+        try:
+            up = await rpc.call("core.uptime", timeout=timeout)
+        except (RpcUnavailable, RpcFault) as exc:
+            return ControlPlane(False, str(exc))
+        uptime = up.get("uptime") if isinstance(up, dict) else None
+        return ControlPlane(True, f"control interface answers (up {uptime} s)", uptime_s=uptime)
+
+    # ----- fleet-wide (bulk) reads -----
+
+    async def all_registrations(self, timeout: float | None = None) -> dict[str, tuple[Contact, ...]] | CannotTell:
+        rpc = self.rpc
+        if rpc is None:
+            return CannotTell(NO_RPC)
+        try:
+            return await usrloc.dump(rpc, timeout or self._t(1.0))
+        except (RpcUnavailable, RpcFault) as exc:
+            return _rpc_cannot(exc)
+
+    async def duplicate_numbers(self, timeout: float | None = None) -> list[dict[str, Any]] | CannotTell:
+        db = self.db
+        if db is None:
+            return CannotTell(NO_DB)
+        try:
+            return await dirs.duplicate_numbers(db, timeout or self._t(1.0))
+        except SqlUnavailable as exc:
+            return _db_cannot(exc)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+        self._tables.clear()
+        self._provisioning = None
+
+
+def _local_tz() -> tzinfo:
+    tz = datetime.now().astimezone().tzinfo
+    assert tz is not None
+    return tz
+
+
+def _fresh(c: Contact, since: datetime) -> bool:
+    # usrloc keeps whole seconds: a refresh in the same second as ``since`` is included
+    return c.last_modified is not None and c.last_modified >= since.replace(microsecond=0)
+
+
+def _refresh(c: Contact) -> RegistrationEvent:
+    assert c.last_modified is not None
+    return RegistrationEvent(
+        time=c.last_modified,
+        kind="registered",
+        source="registrar",
+        precise=False,
+        code=200,
+        transport=c.transport,
+        remote=c.source or c.address,
+        user_agent=c.user_agent,
+        expires=c.expires,
+    )

@@ -1,0 +1,87 @@
+"""``registrar.reconnection`` (watch): did the app register again after the operator asked?
+
+Polls the port's registration events since ``ctx.since``. Sub-second records (an accounting
+table with microseconds) decide when the server has them, so a refresh in the same second as
+the request does not count; otherwise the registrar's whole seconds must do. A REGISTER the
+server refused still proves the app reconnected: the connection works, and the next steps
+(test call, client configuration) find what does not."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from calltriage.backends.port import RegistrationEvent, RegistrationEvents, need
+from calltriage.probes.base import ProbeContext
+from calltriage.probes.common import (
+    OK,
+    SILENT,
+    BaseProbe,
+    Verdict,
+    account_or_verdict,
+    iso,
+    optional,
+    party_ident,
+    since_utc,
+)
+from calltriage.probes.kit import ProbeKit
+
+
+def _counted(events: RegistrationEvents) -> list[RegistrationEvent]:
+    """The events after the request. Whole-second records in the same second as the request are
+    ambiguous (maybe just before it): they count only when no sub-second source was read."""
+    if not events.precise_sources:
+        return list(events.events)
+    return [e for e in events.events if e.precise or e.time.replace(microsecond=0) > events.since]
+
+
+class ReconnectionProbe(BaseProbe):
+    name: ClassVar[str] = "registrar.reconnection"
+    title: ClassVar[str] = "Did the app register again after the forced reconnection?"
+    params: ClassVar[tuple[str, ...]] = ("account",)
+    watch: ClassVar[bool] = True
+    needs: ClassVar[tuple[str, ...]] = ("registration_events",)
+    poll_interval: ClassVar[float] = 0.5
+
+    async def check(self, ctx: ProbeContext, params: Mapping[str, Any], kit: ProbeKit) -> Verdict:
+        acct = await account_or_verdict(kit, party_ident(ctx, params, "account", "caller"))
+        if isinstance(acct, Verdict):
+            return acct
+        since = since_utc(ctx)
+        loop = asyncio.get_running_loop()
+        end = loop.time() + max(0.0, ctx.wait)
+        polls = 0
+        while True:
+            polls += 1
+            events = need(await kit.backend.registration_events(acct.username, since))
+            counted = _counted(events)
+            base = {"account": acct.username, "since": iso(since), "sources": list(events.sources), "polls": polls}
+            accepted = [e for e in counted if e.kind == "registered"]
+            if accepted:
+                e = accepted[-1]
+                where = f" over {e.transport.upper()}" if e.transport else ""
+                return Verdict(
+                    OK, f"{acct.who} registered again{where} after the request", {**base, "event": e.evidence()}
+                )
+            refused = [e for e in counted if e.kind == "refused"]
+            if refused:
+                last = refused[-1]
+                why = f" ({last.cause})" if last.cause else ""
+                return Verdict(
+                    OK,
+                    f"{acct.who} reconnected: its REGISTER reached the server but was refused with "
+                    f"{last.code} {last.reason}{why}",
+                    {**base, "register_failures": [e.evidence() for e in refused]},
+                )
+            if loop.time() + self.poll_interval > end:
+                break
+            await asyncio.sleep(self.poll_interval)
+        reg = optional(await kit.backend.registrations(acct.username))
+        ev: dict[str, Any] = {**base, "waited": ctx.wait, "unavailable": dict(events.unavailable)}
+        if reg is not None:
+            ev.update(reg.evidence())
+        ev["watched"] = f"REGISTER and connection events of {acct.username} ({', '.join(events.sources)})"
+        # Silence is not evidence: maybe the user has not acted yet. The operator decides.
+        return Verdict(SILENT, f"no evidence yet: no REGISTER from {acct.who} reached the server within "
+                       f"{ctx.wait:g} s", ev)

@@ -1,0 +1,26 @@
+"""``calls.test_call`` (watch): did the user's test call get through? Reads the account's call
+attempts since the operator's request, with their final codes (answered or not)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from calltriage.probes.base import ProbeContext
+from calltriage.probes.call_watch import call_verdict, watch_calls
+from calltriage.probes.common import BaseProbe, Verdict, account_or_verdict, party_ident
+from calltriage.probes.kit import ProbeKit
+
+
+class TestCallProbe(BaseProbe):
+    name: ClassVar[str] = "calls.test_call"
+    title: ClassVar[str] = "Did the user's test call get through?"
+    params: ClassVar[tuple[str, ...]] = ("account",)
+    watch: ClassVar[bool] = True
+    needs: ClassVar[tuple[str, ...]] = ("call_attempts",)
+
+    async def check(self, ctx: ProbeContext, params: Mapping[str, Any], kit: ProbeKit) -> Verdict:
+        caller = await account_or_verdict(kit, party_ident(ctx, params, "account", "caller"))
+        if isinstance(caller, Verdict):
+            return caller
+        return call_verdict(ctx, caller, await watch_calls(ctx, kit, caller))
