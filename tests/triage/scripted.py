@@ -10,7 +10,7 @@ from typing import Any
 from calltriage.domain.model import ProbeResult, ProbeStatus
 from calltriage.probes.base import ProbeContext
 
-Script = Callable[[ProbeContext], tuple[ProbeStatus, str] | tuple[ProbeStatus, str, str]]
+Script = Callable[[ProbeContext], tuple[ProbeStatus, str]]
 
 
 @dataclass
@@ -27,16 +27,15 @@ class ScriptedRunner:
             entry = entry.pop(0) if len(entry) > 1 else entry[0]
         if entry is None:
             return ProbeResult(name, ProbeStatus.ERROR, f"{name} is not scripted")
-        verdict = entry(ctx)
-        outcome = verdict[2] if len(verdict) == 3 else None
-        return ProbeResult(name, verdict[0], verdict[1], {"scripted": True}, 0.01, outcome)
+        status, summary = entry(ctx)
+        return ProbeResult(name, status, summary, {"scripted": True}, 0.01)
 
     def close(self) -> None:
         pass
 
 
-def says(status: ProbeStatus, summary: str, outcome: str | None = None) -> Script:
-    return lambda ctx: (status, summary, outcome) if outcome else (status, summary)
+def says(status: ProbeStatus, summary: str) -> Script:
+    return lambda ctx: (status, summary)
 
 
 def silence(what: str) -> Script:
