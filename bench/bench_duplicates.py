@@ -1,5 +1,5 @@
 """Benchmark: duplicate virtual numbers among 1,000,000 ``dbaliases`` rows, SQLite and
-PostgreSQL - the project's indexed ``GROUP BY ... HAVING`` (``directory.duplicate_numbers``)
+PostgreSQL - the project's indexed ``GROUP BY ... HAVING`` (``probes.fleet.duplicate_numbers``)
 vs fetching every row into Python and counting (the baseline), same data, same run.
 
     .venv/bin/python bench/bench_duplicates.py [--rows 1000000] [--runs 3] [--pg postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from calltriage.config import ServerSettings  # noqa: E402
-from calltriage.probes.directory import duplicate_numbers  # noqa: E402
+from calltriage.probes.fleet import duplicate_numbers  # noqa: E402
 from calltriage.probes.kit import ProbeKit  # noqa: E402
 
 SCHEMA = """

@@ -28,9 +28,9 @@ sys.path.insert(0, str(ROOT))
 
 from tests.probes.conftest import settings_for  # noqa: E402
 
-from calltriage.probes.jsonrpc import JsonRpcClient, RpcFault  # noqa: E402
+from calltriage.backends.kamailio.jsonrpc import JsonRpcClient, RpcFault  # noqa: E402
+from calltriage.probes.fleet import dump_registrations, registered_aors  # noqa: E402
 from calltriage.probes.kit import ProbeKit  # noqa: E402
-from calltriage.probes.registrar import dump_registrations, registered_aors  # noqa: E402
 from calltriage_lab import KamailioLab  # noqa: E402
 from calltriage_lab.process import Launch  # noqa: E402
 
@@ -158,7 +158,7 @@ def main() -> None:
                 fifo_settings.server.jsonrpc_url = f"fifo://{Path(lab.dir) / 'run' / 'kamailio_rpc.fifo'}"
                 fifo_kit = ProbeKit(fifo_settings)
                 try:
-                    rpc = kit.rpc
+                    rpc = kit.backend.rpc  # type: ignore[attr-defined]
                     assert rpc is not None
                     for run in range(a.runs):
                         t0 = time.perf_counter()

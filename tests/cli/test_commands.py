@@ -104,9 +104,11 @@ def test_guided_mode_can_be_left_and_resumed(sqlite_db_url: str) -> None:
     assert "Resume with: calltriage incident run" in first.out
     assert cli("incident", "next", incident, "--json", db=sqlite_db_url).json()["node"] == \
         "intake.client_error_message"
-    second = cli("incident", "run", incident, "--as", "ana", db=sqlite_db_url, stdin="bogus\nlicense\n\n")
+    second = cli("incident", "run", incident, "--as", "ana", db=sqlite_db_url, stdin="bogus\nlicense\n\nq\n")
     assert "is not a choice" in second.out
-    assert "handed off to license-problem" in second.out
+    # the same incident continues in the licence procedure
+    assert "Handed off to license-problem: incident 1 continues there." in second.out
+    assert "[L1] lp.account" in second.out
     events = cli("incident", "show", incident, "--json", db=sqlite_db_url).json()["events"]
     assert [(e["node"], e["outcome"], e["note"]) for e in events if e["kind"] == "answered"] == [
         ("intake.operational_requirements", "met", "all fine"), ("intake.client_error_message", "license", "")]
@@ -125,8 +127,8 @@ def test_render_draws_mermaid_and_dot_with_the_path(sqlite_db_url: str) -> None:
 
 def test_playbook_list_validate_and_show() -> None:
     listed = cli("playbook", "list", "--json").json()
-    assert [p["id"] for p in listed] == ["user-cant-call-professional"]
-    assert cli("playbook", "validate", "--json").json()[0]["valid"] is True
+    assert "user-cant-call-professional" in [p["id"] for p in listed]
+    assert all(r["valid"] for r in cli("playbook", "validate", "--json").json())
     bad = cli("playbook", "validate", str(ROOT / "tests/engine/invalid/cycle.yaml"))
     assert bad.code == 1 and "cycle a -> b -> a" in bad.err
     shown = cli("playbook", "show", "user-cant-call-professional", "--json").json()

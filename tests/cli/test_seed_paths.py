@@ -10,13 +10,17 @@ from tests.cli_runner import cli
 PATHS = {
     "requirements-violated": (["violated"], {"status": "closed", "resolution": "operational-requirements-violation",
                                              "category": "out-of-scope", "level": 1}),
-    "licence-error": (["met", "license"], {"status": "handed-off", "handoff": "license-problem",
-                                           "category": "specific-error"}),
-    "user-offline-error": (["met", "user-offline"], {"status": "handed-off", "handoff": "user-offline"}),
-    "user-unknown-error": (["met", "user-unknown"], {"status": "handed-off", "handoff": "user-unknown"}),
-    "other-error": (["met", "other"], {"status": "handed-off", "handoff": "specific-error"}),
+    # a handoff continues the same incident in the target playbook, at its first step
+    "licence-error": (["met", "license"], {"status": "open", "handoff": "license-problem", "playbook": "license-problem",
+                                           "current": "lp.account"}),
+    "user-offline-error": (["met", "user-offline"], {"status": "open", "handoff": "user-offline",
+                                                     "current": "uo.callee_registered"}),
+    "user-unknown-error": (["met", "user-unknown"], {"status": "open", "handoff": "user-unknown",
+                                                     "current": "uu.number_format"}),
+    "other-error": (["met", "other"], {"status": "open", "handoff": "specific-error", "current": "se.message"}),
     "reconnection-fails": (["met", "none", "disconnected", "failed"],
-                           {"status": "handed-off", "handoff": "connection-issues", "category": "connection"}),
+                           {"status": "open", "handoff": "connection-issues", "playbook": "connection-issues",
+                            "current": "ci.device_internet"}),
     "app-misconfigured": (["met", "none", "connected", "ok", "failed", "wrong"],
                           {"status": "closed", "resolution": "client-misconfiguration",
                            "category": "misconfiguration"}),
@@ -55,7 +59,10 @@ def test_each_path_of_the_seed_playbook_reaches_its_verdict(name: str, db_url: s
         cli("incident", "answer", incident, answer, "--as", "ana", "--node", step["node"], "--json",
             db=db_url).json()
     final = cli("incident", "next", incident, "--json", db=db_url).json()
-    assert final["node"] is None and final["status"] == expected["status"]
+    if expected["status"] == "open":  # handed off: the incident waits at the target's first step
+        assert final["node"] == expected["current"] and final["playbook"] == expected["handoff"]
+    else:
+        assert final["node"] is None and final["status"] == expected["status"]
     shown = cli("incident", "show", incident, "--json", db=db_url).json()
     for key, value in expected.items():
         assert shown[key] == value, key
@@ -63,6 +70,8 @@ def test_each_path_of_the_seed_playbook_reaches_its_verdict(name: str, db_url: s
     assert [e["outcome"] for e in answered] == answers
     assert all(e["actor"] == "ana" for e in answered)
     assert shown["path"][0] == "intake.operational_requirements"
+    walked = [p["playbook"] for p in shown["playbooks"]]
+    assert walked == ["user-cant-call-professional"] + ([expected["handoff"]] if "handoff" in expected else [])
     assert {"id", "status", "level", "resolution", "category", "handoff", "escalations", "path",
             "events"} <= set(shown)
 

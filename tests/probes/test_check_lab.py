@@ -15,11 +15,13 @@ pytestmark = pytest.mark.lab
 
 
 def test_every_part_of_a_healthy_lab_checks_ok(lab_settings):
-    lines = check_server(lab_settings)
+    report = check_server(lab_settings)
+    lines = report.lines
     by_part = {x.part: x for x in lines}
     assert {"config", "tls_port", "sip_options", "control", "accounts_db", "account_a", "account_b"} <= set(by_part)
     assert all(x.ok for x in lines), [x.to_dict() for x in lines]
     assert by_part["console"].status == "skipped"
+    assert report.backend == "kamailio" and set(report.capabilities.values()) == {"yes"}
 
 
 def test_the_cli_prints_json_and_exits_0_for_a_healthy_lab(lab_settings):
@@ -27,6 +29,8 @@ def test_the_cli_prints_json_and_exits_0_for_a_healthy_lab(lab_settings):
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["ok"] and data["server"]["server"]["service_accounts"]["a"]["password"] == "set"
+    assert data["backend"] == "kamailio" and {p["part"] for p in data["parts"]} >= {"tls_port", "control"}
+    assert data["capabilities"]["registrar.registration"] == "yes"
     assert "svc-a-pw" not in result.output
 
 
@@ -34,7 +38,7 @@ def test_a_wrong_service_password_fails_that_part_only(lab_factory):
     lab = lab_factory()
     s = settings_for(lab)
     (lab.dir / "secrets" / "svc-b").write_text("wrong\n")
-    lines = {x.part: x for x in check_server(settings_for_reload(s))}
+    lines = {x.part: x for x in check_server(settings_for_reload(s)).lines}
     assert lines["account_b"].status == "fail" and "401" in lines["account_b"].detail
     assert lines["account_a"].status == "ok"
 

@@ -7,9 +7,8 @@ import asyncio
 
 import pytest
 
-from calltriage.probes.directory import duplicate_numbers
+from calltriage.probes.fleet import dump_registrations, duplicate_numbers
 from calltriage.probes.kit import ProbeKit
-from calltriage.probes.registrar import dump_registrations
 from calltriage.sip.sweep import options_sweep
 from tests.probes.conftest import settings_for
 from tests.probes.helpers import register
@@ -66,7 +65,7 @@ def test_a_sweep_of_a_frozen_server_reports_losses_instead_of_hanging(lab_factor
 
 
 def test_the_brief_dump_names_the_registered_accounts(lab_factory):
-    from calltriage.probes.registrar import registered_aors
+    from calltriage.probes.fleet import registered_aors
 
     lab = lab_factory()
     assert register(lab, "carol", "udp").ok

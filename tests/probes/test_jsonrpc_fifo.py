@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from calltriage.backends.kamailio.jsonrpc import FIFO_REPLY_DIR, JsonRpcClient, RpcFault, RpcUnavailable
 from calltriage.config import ServerSettings
-from calltriage.probes.jsonrpc import FIFO_REPLY_DIR, JsonRpcClient, RpcFault, RpcUnavailable
 
 pytestmark = pytest.mark.lab
 

@@ -63,6 +63,7 @@ def up(
     min_client_version: str = typer.Option(labfiles.MIN_CLIENT_VERSION, "--min-client-version"),
     auth_fail_403: bool = typer.Option(False, "--auth-fail-403", help="Wrong password -> 403, not 401."),
     alias_fork: bool = typer.Option(False, "--alias-fork", help="A number assigned twice rings both."),
+    stock: bool = typer.Option(False, "--stock", help="A stock Kamailio: no lab enrichments (docs/lab.md)."),
     json_out: bool = JsonOpt,
 ) -> None:
     """Start the lab (demo accounts alice, bob, carol, svc-a, svc-b) and write its server config."""
@@ -72,13 +73,13 @@ def up(
             if not (directory / "lab.sqlite").exists() and any(directory.iterdir()):
                 raise LabError(f"{directory} is not a lab folder: choose another --dir")
             shutil.rmtree(directory)
-        lab = KamailioLab(directory, auth_fail_403=auth_fail_403, alias_fork=alias_fork)
+        lab = KamailioLab(directory, auth_fail_403=auth_fail_403, alias_fork=alias_fork, enrichments=not stock)
         new_db = not lab.db.path.exists()
         lab.start()
         try:
             if new_db:
                 _provision_demo(lab)
-            else:  # ports are new at every start: keep the provisioning records truthful
+            elif lab.enrichments:  # ports are new at every start: keep the provisioning records truthful
                 lab.db.sql("UPDATE provisioning SET port = ? WHERE transport = 'tls'", (lab.tls_port,))
             labfiles.write_lab_files(lab, lab.detach(), min_client_version)
         except BaseException:

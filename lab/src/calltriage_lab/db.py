@@ -43,16 +43,33 @@ class AccRow:
     expires: int | None
 
 
-def schema_sql() -> str:
-    return resources.files("calltriage_lab").joinpath("schema.sql").read_text()
+def schema_sql(enrichments: bool = True) -> str:
+    """The stock Kamailio schema, plus the lab's enrichments (schema-lab.sql) unless ``enrichments``
+    is False."""
+    files = resources.files("calltriage_lab")
+    text = files.joinpath("schema.sql").read_text()
+    return text + ("\n" + files.joinpath("schema-lab.sql").read_text() if enrichments else "")
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, int):
+        return value
+    text = str(value or "").strip()
+    return int(text) if text.lstrip("-").isdigit() else None
+
+
+def _text(value: Any) -> str | None:
+    return None if value in (None, "") else str(value)
 
 
 class LabDB:
     """Provisioning and inspection of one lab database file."""
 
-    def __init__(self, path: Path, domain: str = DOMAIN) -> None:
+    def __init__(self, path: Path, domain: str = DOMAIN, enrichments: bool = True) -> None:
         self.path = path
         self.domain = domain
+        #: the lab's extras over the stock schema (schema-lab.sql): provisioning, more acc columns
+        self.enrichments = enrichments
 
     @property
     def url(self) -> str:
@@ -67,7 +84,7 @@ class LabDB:
         self.path.touch(mode=0o600)
         con = sqlite3.connect(self.path)
         try:
-            con.executescript(schema_sql())
+            con.executescript(schema_sql(self.enrichments))
             # WAL: probes and tests read while Kamailio's processes write acc rows
             con.execute("PRAGMA journal_mode=WAL")
         finally:
@@ -99,7 +116,7 @@ class LabDB:
         disabled: bool = False,
         obfuscation_key: str | None = None,
     ) -> None:
-        """Subscriber + provisioning row, and the number as a virtual number (alias)."""
+        """Subscriber + provisioning row (with enrichments), and the number as a virtual number (alias)."""
         key = obfuscation_key if obfuscation_key is not None else secrets.token_hex(16)
         now = int(time.time())
         with self.connect() as con:
@@ -108,12 +125,13 @@ class LabDB:
                 "INSERT INTO subscriber(username, domain, password) VALUES (?, ?, ?)",
                 (username, self.domain, password),
             )
-            con.execute(
-                "INSERT INTO provisioning(username, display_name, number, edition, transport, port,"
-                " obfuscation_key, disabled, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (username, display_name or username.title(), number, edition, transport, port, key,
-                 int(disabled), now, now),
-            )
+            if self.enrichments:
+                con.execute(
+                    "INSERT INTO provisioning(username, display_name, number, edition, transport, port,"
+                    " obfuscation_key, disabled, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (username, display_name or username.title(), number, edition, transport, port, key,
+                     int(disabled), now, now),
+                )
             if number:
                 self._insert_alias(con, number, username)
             con.execute("COMMIT")
@@ -142,7 +160,8 @@ class LabDB:
         with self.connect() as con:
             con.execute("BEGIN")
             con.execute("DELETE FROM subscriber WHERE username = ?", (username,))
-            con.execute("DELETE FROM provisioning WHERE username = ?", (username,))
+            if self.enrichments:
+                con.execute("DELETE FROM provisioning WHERE username = ?", (username,))
             con.execute("DELETE FROM dbaliases WHERE username = ?", (username,))
             con.execute("COMMIT")
 
@@ -162,6 +181,8 @@ class LabDB:
             self._update_provisioning(username, column, value)
 
     def _update_provisioning(self, username: str, column: str, value: Any) -> None:
+        if not self.enrichments:
+            raise ValueError("this lab presents a stock Kamailio: it has no provisioning table")
         with self.connect() as con:
             # column comes from a fixed allow-list, never from user input
             con.execute(
@@ -170,7 +191,9 @@ class LabDB:
             )
 
     def accounts(self) -> list[dict[str, Any]]:
-        """Provisioning rows (no passwords, no obfuscation keys)."""
+        """Provisioning rows (no passwords, no obfuscation keys); subscribers only on a stock lab."""
+        if not self.enrichments:
+            return [{"username": r[0]} for r in self.sql("SELECT username FROM subscriber ORDER BY username")]
         rows = self.sql(
             "SELECT username, display_name, number, edition, transport, port, disabled"
             " FROM provisioning ORDER BY username"
@@ -184,41 +207,52 @@ class LabDB:
         return [r[0] for r in rows]
 
     # ---------- accounting ----------
-    def acc_rows(self, method: str | None = None, since_id: int = 0) -> list[AccRow]:
-        query = (
-            "SELECT id, method, sip_code, sip_reason, callid, time_epoch, src_user, src_ip, proto,"
-            " dst_ouser, dst_user, auth_result, user_agent, expires FROM acc WHERE id > ?"
-        )
+    def acc_rows(self, method: str | None = None, since_id: int = 0, table: str = "acc") -> list[AccRow]:
+        """Rows of ``acc`` (or ``missed_calls``) after ``since_id``; columns a stock lab lacks are None."""
+        query = f"SELECT * FROM {table} WHERE id > ?"
         args: tuple[Any, ...] = (since_id,)
         if method:
             query += " AND method = ?"
             args += (method,)
-        rows = self.sql(query + " ORDER BY id", args)
-        return [AccRow(r[0], r[1], int(r[2]), *r[3:]) for r in rows]
+        with self.connect() as con:
+            con.row_factory = sqlite3.Row
+            rows = [dict(r) for r in con.execute(query + " ORDER BY id", args).fetchall()]
+        return [
+            AccRow(
+                r["id"], r["method"], int(r["sip_code"]), r["sip_reason"], r["callid"], _int(r.get("time_epoch")),
+                _text(r.get("src_user")), _text(r.get("src_ip")), _text(r.get("proto")), _text(r.get("dst_ouser")),
+                _text(r.get("dst_user")), _text(r.get("auth_result")), _text(r.get("user_agent")),
+                _int(r.get("expires")),
+            )
+            for r in rows
+        ]
 
     def wait_acc_rows(
-        self, method: str | None = None, since_id: int = 0, count: int = 1, timeout: float = 3.0
+        self, method: str | None = None, since_id: int = 0, count: int = 1, timeout: float = 3.0,
+        table: str = "acc",
     ) -> list[AccRow]:
         """acc rows after ``since_id`` once there are ``count`` of them (or what is there after
         ``timeout``). tm writes the row of a relayed INVITE just *after* it forwarded the final
         reply, so the caller can know the outcome some milliseconds before the DB does."""
         end = time.monotonic() + timeout
-        rows = self.acc_rows(method, since_id)
+        rows = self.acc_rows(method, since_id, table)
         while len(rows) < count and time.monotonic() < end:
             time.sleep(0.02)
-            rows = self.acc_rows(method, since_id)
+            rows = self.acc_rows(method, since_id, table)
         return rows
 
-    def last_acc_id(self) -> int:
-        return int(self.sql("SELECT COALESCE(MAX(id), 0) FROM acc")[0][0])
+    def last_acc_id(self, table: str = "acc") -> int:
+        return int(self.sql(f"SELECT COALESCE(MAX(id), 0) FROM {table}")[0][0])
 
     # ---------- faults ----------
     def break_database(self) -> None:
         """Make the accounts tables unavailable: Kamailio's auth_db then fails every digest check
         (`get_ha1(): failed to query database` in its log), probes' SQL fails with 'no such table'."""
         with self.connect() as con:
+            names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             for table in _BROKEN_TABLES:
-                con.execute(f"ALTER TABLE {table} RENAME TO {table}{_BROKEN_SUFFIX}")
+                if table in names:
+                    con.execute(f"ALTER TABLE {table} RENAME TO {table}{_BROKEN_SUFFIX}")
 
     def restore_database(self) -> None:
         with self.connect() as con:

@@ -73,6 +73,7 @@ def server_toml(lab: KamailioLab, min_client_version: str = MIN_CLIENT_VERSION) 
     lines = [
         "# calltriage server config for the lab, written by `calltriage lab up`",
         "[server]",
+        'backend = "kamailio"',
         f"domain = {_q(lab.domain)}",
         'host = "127.0.0.1"',
         f"sip_port = {lab.sip_port}        # UDP+TCP",
@@ -82,6 +83,9 @@ def server_toml(lab: KamailioLab, min_client_version: str = MIN_CLIENT_VERSION) 
         f"jsonrpc_url = {_q(lab.jsonrpc_url)}",
         f"accounts_db_url = {_q(lab.db.url)}",
         f"min_client_version = {_q(min_client_version)}",
+        "# what every app must use when no provisioning record says it per account",
+        'app_transport = "tls"',
+        f"app_port = {lab.tls_port}",
     ]
     for role, username in (("a", "svc-a"), ("b", "svc-b")):
         lines += [

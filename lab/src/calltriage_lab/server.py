@@ -53,6 +53,7 @@ class KamailioLab(FaultsMixin):
         auth_fail_403: bool = False,
         alias_fork: bool = False,
         debug: bool = False,
+        enrichments: bool = True,
     ) -> None:
         self._own_dir = directory is None
         self.dir = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="calltriage-lab-"))
@@ -61,11 +62,12 @@ class KamailioLab(FaultsMixin):
         self.ports = ports or LabPorts.free()
         self.domain = domain
         self.certificate = certificate
+        # enrichments=False: a stock Kamailio (stock schema and acc settings, no provisioning)
         self.defines = tuple(
             name for name, on in (("AUTH_FAIL_403", auth_fail_403), ("ALIAS_FORK", alias_fork),
-                                  ("WITH_DEBUG", debug)) if on
+                                  ("WITH_DEBUG", debug), ("LAB_ENRICHMENTS", enrichments)) if on
         )
-        self.db = LabDB(self.dir / "lab.sqlite", domain)
+        self.db = LabDB(self.dir / "lab.sqlite", domain, enrichments)
         self.cert_dir = self.dir / "certs"
         self.log_path = self.dir / "kamailio.log"
         self.startup_s: float | None = None
@@ -162,10 +164,16 @@ class KamailioLab(FaultsMixin):
     def attach(cls, directory: Path, *, pid: int, ports: LabPorts, certificate: str = "good",
                domain: str = DOMAIN, defines: tuple[str, ...] = ()) -> KamailioLab:
         """A handle on a lab started by another process (its folder and PID from lab.json)."""
-        lab = cls(directory, ports=ports, domain=domain, certificate=certificate)
+        lab = cls(directory, ports=ports, domain=domain, certificate=certificate,
+                  enrichments="LAB_ENRICHMENTS" in defines)
         lab.defines = defines
         lab._process = KamailioProcess.attach(lab._launch(), lab.log_path, pid)
         return lab
+
+    @property
+    def enrichments(self) -> bool:
+        """False when the lab presents a stock Kamailio (no lab-only tables or columns)."""
+        return self.db.enrichments
 
     def restart(self, timeout: float = 10.0) -> KamailioLab:
         """Stop and start on the same ports (registrations are lost: usrloc is in memory)."""

@@ -40,6 +40,8 @@ _KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("timeout", ("timeout expired", "timed out")),
 )
 
+_DEFAULT_DRIVERS = {"mysql": "mysql+pymysql", "mariadb": "mariadb+pymysql", "postgresql": "postgresql+psycopg"}
+
 _HINTS = {
     "driver": "install it (pip install calltriage pulls PyMySQL and psycopg) or use another URL",
     "grant": "ask the server's administrator for a read-only grant (docs/backends.md)",
@@ -86,6 +88,10 @@ class SqlReader:
                 from sqlalchemy.engine import make_url
 
                 url = make_url(self.url)
+                # A bare scheme picks the driver calltriage ships (SQLAlchemy's defaults are
+                # mysqlclient and psycopg2, which are not installed).
+                if url.drivername in _DEFAULT_DRIVERS:
+                    url = url.set(drivername=_DEFAULT_DRIVERS[url.drivername])
                 if self._password is not None:
                     url = url.set(password=self._password.get_secret_value())
                 backend = url.get_backend_name()

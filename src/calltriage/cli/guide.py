@@ -14,8 +14,12 @@ def guide(app: App, incident_id: int, as_: str | None) -> None:
     who = actor(app, as_)
     view = app.incidents.get(incident_id)
     _print_header(view)
+    playbook = view["playbook"]
     while True:
         step = app.incidents.next_step(incident_id)
+        if step.get("playbook", playbook) != playbook:
+            playbook = step["playbook"]
+            echo(f"Handed off to {playbook}: incident {incident_id} continues there.")
         if step["node"] is None:
             echo(_verdict(app.incidents.get(incident_id)))
             return

@@ -262,6 +262,9 @@ def _after_change(app_: Any, view: dict[str, Any], json_out: bool) -> None:
         decided = f"→ {item['outcome']}" if item["outcome"] else "→ (operator decides)"
         echo(f"  {item['node']:<34} {result['status']:<6} {decided}  {result['summary']}")
     step = app_.incidents.next_step(view["id"])
+    last = (view.get("events") or [{}])[-1]
+    if last.get("kind") == "handed-off" and last["data"].get("continues"):
+        echo(f"Handed off to {last['data']['playbook']}: incident {view['id']} continues there.")
     if step["node"] is None:
         echo(_verdict(view))
         return

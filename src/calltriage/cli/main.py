@@ -7,7 +7,7 @@ import sys
 import click
 import typer
 
-from calltriage.cli import incident, playbook
+from calltriage.cli import authoring, incident, playbook
 from calltriage.cli.common import GLOBALS, JsonOpt, app_for, echo, emit_json
 from calltriage.errors import CalltriageError
 
@@ -19,7 +19,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(incident.app, name="incident", help="Open, follow and answer incidents.")
-app.add_typer(playbook.app, name="playbook", help="List, validate and draw playbooks.")
+app.add_typer(playbook.app, name="playbook", help="List, validate, test and draw playbooks.")
+_ = authoring  # registers `playbook test|new|errors`
 
 
 def _mount_optional() -> None:
@@ -29,6 +30,7 @@ def _mount_optional() -> None:
     for module, name, text in (
         ("calltriage.probes.cli", "server", "Check the SIP server configuration and reach each part."),
         ("calltriage.cli.triage", None, None),
+        ("calltriage.cli.worker", None, None),
         ("calltriage.cli.records", None, None),
         ("calltriage.cli.users", None, None),
         ("calltriage.web.cli", None, None),

@@ -9,7 +9,7 @@ import typer
 
 from calltriage.cli.common import GLOBALS, JsonOpt, app_for, echo, emit_json
 from calltriage.engine.loader import load_playbook
-from calltriage.engine.render import to_dot, to_mermaid
+from calltriage.engine.render import family_to_dot, family_to_mermaid, to_dot, to_mermaid
 from calltriage.errors import CalltriageError, PlaybookError
 from calltriage.services.catalog import PlaybookCatalog, known_probes, playbook_dirs
 
@@ -93,21 +93,25 @@ def render(
     incident: int = typer.Option(None, "--incident", help="Highlight the path this incident took."),
     json_out: bool = JsonOpt,
 ) -> None:
-    """Draw a playbook (Mermaid or Graphviz DOT), optionally with an incident's path."""
+    """Draw a playbook (Mermaid or Graphviz DOT); with --incident, every playbook it walked and its path."""
     if fmt not in ("mermaid", "dot"):
         raise CalltriageError(f"unknown format {fmt!r}: use mermaid or dot")
     path: list[str] = []
+    walked: list[dict[str, Any]] = []
     if incident is not None:
         app_ = app_for()
         view = app_.incidents.get(incident)
-        spec = app_.incidents.spec_for(view)
-        if spec.id != playbook_id:
-            raise CalltriageError(f"incident {incident} runs {spec.id}, not {playbook_id}: render {spec.id}")
-        path = view["path"]
+        parts = app_.incidents.walked(view)
+        ids = [p.id for p, _ in parts]
+        if playbook_id not in ids:
+            raise CalltriageError(f"incident {incident} ran {', '.join(ids)}, not {playbook_id}: render {ids[-1]}")
+        spec, path, walked = parts[-1][0], view["path"], view["playbooks"]
+        text = family_to_mermaid(parts) if fmt == "mermaid" else family_to_dot(parts)
     else:
         spec = _catalog().current(playbook_id)
-    text = to_mermaid(spec, path) if fmt == "mermaid" else to_dot(spec, path)
+        text = to_mermaid(spec, path) if fmt == "mermaid" else to_dot(spec, path)
     if json_out:
-        emit_json({"playbook": spec.id, "version": spec.version, "format": fmt, "path": path, "text": text})
+        emit_json({"playbook": spec.id, "version": spec.version, "format": fmt, "path": path, "playbooks": walked,
+                   "text": text})
     else:
         typer.echo(text, nl=False)

@@ -46,6 +46,7 @@ class Category(StrEnum):
     NOT_AN_ISSUE = "not-an-issue"
     CLIENT_BUG = "client-bug"
     SPECIFIC_ERROR = "specific-error"
+    APPLICATION = "application"  # application local issues (missing, crashing): the complaint matrix
 
 
 class EventKind(StrEnum):

@@ -11,7 +11,9 @@ from calltriage.engine.run import (
     escalate_to,
     handoff_into,
     outcome_for,
+    reopen_prior,
     rewind,
+    segments,
     start,
 )
 from calltriage.engine.spec import NodeSpec, OutcomeSpec, PlaybookSpec
@@ -27,6 +29,8 @@ __all__ = [
     "escalate_to",
     "handoff_into",
     "outcome_for",
+    "reopen_prior",
     "rewind",
+    "segments",
     "start",
 ]

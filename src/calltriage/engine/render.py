@@ -84,3 +84,72 @@ def to_dot(spec: PlaybookSpec, path: Sequence[str] = ()) -> str:
         lines.append(f'    "{src}" -> "{dst}" [label="{name}"{style}];')
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+# ---- an incident across playbooks (handoffs) ------------------------------------------------------
+Segment = tuple[PlaybookSpec, Sequence[str]]  # a playbook and the path the incident took in it
+
+
+def _handoff_links(parts: Sequence[Segment]) -> list[tuple[int, str, str]]:
+    """(segment index, handoff node, target start): where the incident moved to the next playbook."""
+    links = []
+    for index, (spec, path) in enumerate(parts[:-1]):
+        handoffs = [n for n in path if n in spec.nodes and spec.node(n).kind is NodeKind.HANDOFF]
+        if handoffs:
+            links.append((index, handoffs[-1], parts[index + 1][0].start))
+    return links
+
+
+def family_to_dot(parts: Sequence[Segment]) -> str:
+    """Every playbook the incident walked, one cluster each, with its path and the handoffs between them."""
+    if len(parts) == 1:
+        return to_dot(*parts[0])
+    lines = ['digraph "incident" {', "    rankdir=TB; compound=true;", '    node [fontname="Helvetica", fontsize=10];']
+    for index, (spec, path) in enumerate(parts):
+        visited, taken = set(path), _taken(path)
+        lines.append(f'    subgraph "cluster_{index}" {{')
+        lines.append(f'        label="{spec.title} ({spec.id}@{spec.version})"; style=rounded; color="#718096";')
+        for node in spec.nodes.values():
+            style = ', style=filled, fillcolor="#ffe08a"' if node.id in visited else ""
+            lines.append(f'        "{index}:{node.id}" [label="{label(node)}", shape={SHAPES_DOT[node.kind]}{style}];')
+        for src, dst, name in edges(spec):
+            style = ', color="#b7791f", penwidth=3' if (src, dst) in taken else ""
+            lines.append(f'        "{index}:{src}" -> "{index}:{dst}" [label="{name}"{style}];')
+        lines.append("    }")
+    for index, src, dst in _handoff_links(parts):
+        lines.append(f'    "{index}:{src}" -> "{index + 1}:{dst}" [label="continues", style=dashed, '
+                     'color="#b7791f", penwidth=3];')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def family_to_mermaid(parts: Sequence[Segment]) -> str:
+    if len(parts) == 1:
+        return to_mermaid(*parts[0])
+    lines = ["flowchart TD"]
+    taken_nodes: list[str] = []
+    highlighted: list[str] = []
+    count = 0
+    for index, (spec, path) in enumerate(parts):
+        lines.append(f'    subgraph p{index}["{spec.title} ({spec.id}@{spec.version})"]')
+        for node in spec.nodes.values():
+            left, right = SHAPES_MERMAID[node.kind]
+            lines.append(f'        p{index}_{_mid(node.id)}{left}"{label(node)}"{right}')
+        lines.append("    end")
+        taken = _taken(path)
+        for src, dst, name in edges(spec):
+            lines.append(f"    p{index}_{_mid(src)} -->|{name}| p{index}_{_mid(dst)}")
+            if (src, dst) in taken:
+                highlighted.append(str(count))
+            count += 1
+        taken_nodes.extend(f"p{index}_{_mid(n)}" for n in dict.fromkeys(path) if n in spec.nodes)
+    for index, src, dst in _handoff_links(parts):
+        lines.append(f"    p{index}_{_mid(src)} -.->|continues| p{index + 1}_{_mid(dst)}")
+        highlighted.append(str(count))
+        count += 1
+    lines.append("    classDef taken fill:#ffe08a,stroke:#b7791f,stroke-width:2px")
+    if taken_nodes:
+        lines.append(f"    class {','.join(taken_nodes)} taken")
+    if highlighted:
+        lines.append(f"    linkStyle {','.join(highlighted)} stroke:#b7791f,stroke-width:3px")
+    return "\n".join(lines) + "\n"

@@ -167,6 +167,33 @@ def handoff_into(run: PlaybookRun, target: PlaybookSpec) -> PlaybookRun:
     return fresh
 
 
+def reopen_prior(prior: PlaybookSpec, run: PlaybookRun) -> PlaybookRun:
+    """The run as it was when it left its previous playbook (``prior``, pinned), for overrides there.
+
+    Replays that playbook's answers from the state the incident had on entering it; the result is
+    handed off again, and ``rewind`` can then go back to any of its steps.
+    """
+    if not run.prior:
+        raise InvalidAnswer(f"the incident started in {run.playbook_id}: there is no earlier playbook")
+    last = run.prior[-1]
+    if (prior.id, prior.version) != (last["playbook_id"], last["version"]):
+        raise CalltriageError(f"the previous playbook is pinned to {last['playbook_id']}@{last['version']}, "
+                              f"not {prior.id}@{prior.version}: load the pinned version from the store")
+    earlier = replace(run, prior=run.prior[:-1])
+    replayed, _ = _enter(prior, _base(prior, earlier), prior.start)
+    for _node, outcome in last["answers"]:
+        replayed, _ = _apply(prior, replayed, outcome)
+    return replayed
+
+
+def segments(run: PlaybookRun) -> list[dict[str, Any]]:
+    """The playbooks this incident walked, in order: id, pinned version and the path in each."""
+    out = [{"playbook": p["playbook_id"], "version": p["version"], "path": list(p["path"])} for p in run.prior]
+    out.append({"playbook": run.playbook_id, "version": run.version,
+                "path": list(run.path[len(_prior_path(run.prior)):])})
+    return out
+
+
 def outcome_for(node: NodeSpec, result: ProbeResult) -> str | None:
     """The outcome a probe result decides for a check node (the node's ``verdicts:`` mapping of
     the result's status), or None (the operator decides).

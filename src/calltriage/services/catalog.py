@@ -26,6 +26,11 @@ def playbook_dirs(explicit: str | None = None) -> list[Path]:
     return [BUNDLED]
 
 
+def is_playbook_file(path: Path) -> bool:
+    """``<id>.yaml`` is a playbook; ``<id>.<kind>.yaml`` (cases, messages) is data that goes with one."""
+    return "." not in path.stem
+
+
 def known_probes() -> frozenset[str] | None:
     """Probe names from the registry; None when the probes package is absent (no check)."""
     try:
@@ -48,7 +53,8 @@ class PlaybookCatalog:
             if not folder.is_dir():
                 raise PlaybookError(f"playbook folder {folder} does not exist: pass --playbooks or set "
                                     "CALLTRIAGE_PLAYBOOKS")
-            found.extend(sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")))
+            found.extend(p for p in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+                         if is_playbook_file(p))
         return found
 
     def ids(self) -> list[str]:

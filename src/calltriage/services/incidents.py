@@ -18,7 +18,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from calltriage.domain.model import EventKind, NodeKind, ProbeResult, ProbeStatus
-from calltriage.engine import PlaybookRun, advance, close_at, escalate_to, handoff_into, outcome_for, rewind
+from calltriage.engine import (
+    PlaybookRun,
+    advance,
+    close_at,
+    escalate_to,
+    handoff_into,
+    outcome_for,
+    reopen_prior,
+    rewind,
+)
 from calltriage.engine import start as start_run
 from calltriage.engine.run import Effect
 from calltriage.engine.spec import PlaybookSpec
@@ -71,6 +80,10 @@ class IncidentService:
         if isinstance(incident, dict):
             return self.catalog.pinned(incident["playbook"], incident["playbook_version"])
         return self.catalog.pinned(incident.playbook_id, incident.playbook_version)
+
+    def walked(self, incident: dict[str, Any]) -> list[tuple[PlaybookSpec, list[str]]]:
+        """Every playbook the incident walked (pinned versions) with its path there, oldest first."""
+        return [(self.catalog.pinned(p["playbook"], p["version"]), p["path"]) for p in incident["playbooks"]]
 
     def next_step(self, incident_id: int) -> dict[str, Any]:
         """The step the incident waits for; a watch step also says what the server showed so far."""
@@ -184,6 +197,10 @@ class IncidentService:
         reason = _clean(reason, "reason", required=True)
 
         def change(session: Session, incident: Incident, spec: PlaybookSpec, run: PlaybookRun) -> None:
+            # A step of an earlier playbook (before a handoff): go back into that playbook first.
+            while node not in dict(run.answers) and run.prior:
+                spec = self.catalog.pinned(run.prior[-1]["playbook_id"], run.prior[-1]["version"])
+                run = reopen_prior(spec, run)
             previous = dict(run.answers).get(node)
             rewound = rewind(spec, run, node)
             # Whoever owns the incident now may re-route an earlier verdict (an L2 operator finding

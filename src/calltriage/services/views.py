@@ -54,10 +54,21 @@ def incident_view(incident: Incident, events: Sequence[Event] | None) -> dict[st
         "closed_at": iso(incident.closed_at),
         "escalations": state.get("escalations", []),
         "path": state.get("path", []),
+        "playbooks": _segments(state, incident),
     }
     if events is not None:
         view["events"] = [event_view(e) for e in events]
     return view
+
+
+def _segments(state: dict[str, Any], incident: Incident) -> list[dict[str, Any]]:
+    """The playbooks the incident walked (handoffs continue in the target), each with its path there."""
+    prior = state.get("prior") or []
+    out = [{"playbook": p["playbook_id"], "version": p["version"], "path": list(p["path"])} for p in prior]
+    skip = sum(len(p["path"]) for p in prior)
+    out.append({"playbook": incident.playbook_id, "version": incident.playbook_version,
+                "path": list(state.get("path", []))[skip:]})
+    return out
 
 
 def step_view(incident: Incident, spec: PlaybookSpec) -> dict[str, Any]:
@@ -67,6 +78,7 @@ def step_view(incident: Incident, spec: PlaybookSpec) -> dict[str, Any]:
     node = spec.node(incident.current_node)
     return {
         "node": node.id,
+        "playbook": spec.id,
         "level": incident.level,
         "kind": node.kind.value,
         "prompt": node.prompt,

@@ -56,11 +56,12 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def default_jobs(services: App) -> TriageJobs:
-    """Probe jobs against the server of ``CALLTRIAGE_CONFIG`` (read once; none: probes answer ``error``)."""
+def default_jobs(services: App, *, workers: int = 2) -> TriageJobs:
+    """Probe jobs against the server of ``CALLTRIAGE_CONFIG`` (read once; none: probes answer ``error``),
+    run by an embedded worker of ``workers`` threads (0: only `calltriage worker` processes run them)."""
     from calltriage.services.triage import load_settings
 
-    return TriageJobs(services.incidents, load_settings(None))
+    return TriageJobs(services.incidents, load_settings(None), workers=workers)
 
 
 def create_app(services: App, settings: WebSettings, *, webhooks: WebhookService | None = None,
@@ -80,6 +81,7 @@ def create_app(services: App, settings: WebSettings, *, webhooks: WebhookService
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ct.dispatcher.start()
+        ct.jobs.start()
         try:
             yield
         finally:

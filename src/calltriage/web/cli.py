@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
-import os
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import typer
@@ -11,16 +12,29 @@ from fastapi import FastAPI
 
 from calltriage.cli.common import GLOBALS, app_for, echo
 from calltriage.services.context import build_app
-from calltriage.web.app import create_app
+from calltriage.web.app import create_app, default_jobs
 from calltriage.web.settings import load_web_settings
 
 
-def factory() -> FastAPI:
+@dataclass(frozen=True)
+class ServeOptions:
+    """What each worker process needs to build its app (pickled to the spawned process)."""
+
+    db: str
+    playbooks: str | None
+    worker_threads: int
+
+
+def factory(options: ServeOptions) -> FastAPI:
     """For `--workers N`: each uvicorn worker process builds its own app (its own Store and
-    connection pool, probe jobs, webhook thread) from the environment, after the fork/spawn:
-    connections and threads made in the parent must never be shared with a worker."""
-    services = build_app(os.environ.get("CALLTRIAGE_DB"), os.environ.get("CALLTRIAGE_PLAYBOOKS"))
-    return create_app(services, load_web_settings(services.store.url))
+    connection pool, embedded triage worker, webhook thread) after the spawn: connections and
+    threads made in the parent must never be shared with a worker."""
+    services = build_app(options.db, options.playbooks)
+    return create_app(services, load_web_settings(services.store.url),
+                      jobs=default_jobs(services, workers=options.worker_threads))
+
+
+EMBEDDED_THREADS = 2  # jobs the embedded worker of one `serve` process runs at once
 
 
 def _server_options() -> dict[str, Any]:
@@ -52,6 +66,9 @@ def serve(
     demo: bool = typer.Option(False, "--demo", help="Create demo operators and incidents (only where missing)."),
     workers: int = typer.Option(1, "--workers", min=1, max=64, help="Worker processes (one per core)."),
     log_level: str = typer.Option("warning", "--log-level", help="uvicorn log level (info logs each request)."),
+    worker: bool = typer.Option(True, "--worker/--no-worker",
+                                help="Run triage jobs in this process too (--no-worker: only `calltriage worker` "
+                                     "processes run them)."),
 ) -> None:
     """Run the web desk and the REST API (OpenAPI at /api/v1/openapi.json)."""
     import uvicorn
@@ -71,16 +88,20 @@ def serve(
     echo(notice)
     if not settings.webhooks.enabled:
         echo("Webhooks: off (set CALLTRIAGE_WEBHOOK_URLS to notify other systems on escalate/close).")
+    threads = EMBEDDED_THREADS if worker else 0
+    echo("Triage jobs: run here and by any `calltriage worker`." if worker else
+         "Triage jobs: queued here, run by `calltriage worker` processes (--no-worker).")
     if workers > 1:
-        os.environ["CALLTRIAGE_DB"] = services.store.url
-        if GLOBALS.playbooks:
-            os.environ["CALLTRIAGE_PLAYBOOKS"] = GLOBALS.playbooks
+        from uvicorn.supervisors import Multiprocess
+
+        options = ServeOptions(services.store.url, GLOBALS.playbooks, threads)
         services.close()
-        uvicorn.run("calltriage.web.cli:factory", factory=True, host=host, port=port, workers=workers,
-                    log_level=log_level, proxy_headers=True, **_server_options())
+        config = uvicorn.Config(partial(factory, options), factory=True, host=host, port=port, workers=workers,
+                                log_level=log_level, proxy_headers=True, **_server_options())
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
         return
-    uvicorn.run(create_app(services, settings), host=host, port=port, log_level=log_level, proxy_headers=True,
-                **_server_options())
+    uvicorn.run(create_app(services, settings, jobs=default_jobs(services, workers=threads)), host=host, port=port,
+                log_level=log_level, proxy_headers=True, **_server_options())
 
 
 def register(app: typer.Typer) -> None:

@@ -15,7 +15,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 
-from calltriage.engine.render import to_dot
+from calltriage.engine.render import Segment, family_to_dot, to_dot
 from calltriage.engine.spec import PlaybookSpec
 
 DOT_TIMEOUT = 10.0
@@ -39,6 +39,25 @@ class GraphCache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
         svg = self._render(to_dot(spec, path))
+        with self._lock:
+            self._cache[key] = svg
+            while len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+        return svg
+
+    def svg_family(self, parts: Sequence[Segment]) -> str | None:
+        """Several playbooks an incident walked (handoffs), one drawing; one playbook as ``svg``."""
+        if len(parts) == 1:
+            return self.svg(parts[0][0], parts[0][1])
+        if not self.dot:
+            return None
+        key = ("+".join(f"{s.id}@{s.version}" for s, _ in parts), "family",
+               tuple(f"{i}:{n}" for i, (_, path) in enumerate(parts) for n in path))
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        svg = self._render(family_to_dot(parts))
         with self._lock:
             self._cache[key] = svg
             while len(self._cache) > self.size:

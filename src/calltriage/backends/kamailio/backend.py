@@ -198,7 +198,7 @@ class KamailioBackend:
             found += [records.call_attempt(t, r, table) for t, r in rows]
         if not read:
             return CannotTell("; ".join(unavailable.values()))
-        found.sort(key=lambda a: a.time)
+        found = records.dedupe(sorted(found, key=lambda a: a.time))
         return CallAttempts(account, since, tuple(found), STOCK_CALLS, unavailable)
 
     async def directory(self, account: str) -> DirectoryEntry | CannotTell:
@@ -321,6 +321,15 @@ class KamailioBackend:
             return CannotTell(NO_RPC)
         try:
             return await usrloc.dump(rpc, timeout or self._t(1.0))
+        except (RpcUnavailable, RpcFault) as exc:
+            return _rpc_cannot(exc)
+
+    async def registered_accounts(self, timeout: float | None = None) -> set[str] | CannotTell:
+        rpc = self.rpc
+        if rpc is None:
+            return CannotTell(NO_RPC)
+        try:
+            return await usrloc.registered_aors(rpc, timeout or self._t(1.0))
         except (RpcUnavailable, RpcFault) as exc:
             return _rpc_cannot(exc)
 

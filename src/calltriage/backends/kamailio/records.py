@@ -72,11 +72,21 @@ def local_naive(moment: datetime, tz: tzinfo) -> datetime:
     return aware.astimezone(tz).replace(tzinfo=None, microsecond=0)
 
 
+# Kamailio's db_sqlite stores a DATETIME as a Julian day number (UTC): days since 4714 BC noon.
+_UNIX_EPOCH_JD = 2440587.5
+
+
+def to_julian(moment: datetime) -> float:
+    return moment.timestamp() / 86400.0 + _UNIX_EPOCH_JD
+
+
 def row_time(row: Mapping[str, Any], table: Table, tz: tzinfo) -> datetime:
-    epoch = row.get("time_epoch")
-    if table.precise and isinstance(epoch, int | float) and epoch > 0:
-        return datetime.fromtimestamp(float(epoch) + (row.get("time_us") or 0) / 1e6, UTC)
+    epoch = _int(row.get("time_epoch"))
+    if table.precise and epoch is not None and epoch > 0:
+        return datetime.fromtimestamp(float(epoch) + (_int(row.get("time_us")) or 0) / 1e6, UTC)
     raw = row["time"]
+    if isinstance(raw, int | float):  # db_sqlite's Julian day (UTC), whole seconds
+        return datetime.fromtimestamp(round((float(raw) - _UNIX_EPOCH_JD) * 86400.0), UTC)
     value = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw).strip())
     if value.tzinfo is None:
         value = value.replace(tzinfo=tz)
@@ -88,10 +98,15 @@ async def fetch(
     targets: Sequence[str] = (),
 ) -> list[tuple[datetime, dict[str, Any]]]:
     """Rows of ``method`` by ``user`` at or after ``since`` (whole seconds when the table has no
-    sub-second columns: rows in the same second as ``since`` are included), oldest first."""
+    sub-second columns: rows in the same second as ``since`` are included), oldest first.
+
+    ``time`` is a DATETIME in the server's local time ``tz`` on MySQL/MariaDB and PostgreSQL
+    (db_mysql/db_postgres write local time), a Julian day number in UTC on SQLite (db_sqlite)."""
     floor = local_naive(since, tz)
-    # SQLite keeps Kamailio's DATETIME as text; compare text with text there.
-    bound: Any = floor.strftime("%Y-%m-%d %H:%M:%S") if db.dialect == "sqlite" else floor
+    bound: Any = floor
+    if db.dialect == "sqlite":
+        # db_sqlite writes Julian days (UTC); a little slack for the float's rounding
+        bound = to_julian(since.replace(microsecond=0)) - 0.5 / 86400.0
     sql = f"SELECT {_select(table)} FROM {table.name} WHERE method = :m AND src_user = :u AND time >= :t"
     args: dict[str, Any] = {"m": method, "u": user, "t": bound}
     if targets:
@@ -109,8 +124,18 @@ async def fetch(
 
 
 def _code(row: Mapping[str, Any]) -> int | None:
-    code = str(row.get("sip_code") or "").strip()
-    return int(code) if code.isdigit() else None
+    return _int(row.get("sip_code"))
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, int):
+        return value
+    text = str(value or "").strip()
+    return int(text) if text.lstrip("-").isdigit() else None
+
+
+def _text(value: Any) -> str | None:
+    return None if value in (None, "") else str(value)
 
 
 def _cause(row: Mapping[str, Any]) -> RefusalCause | None:
@@ -122,12 +147,12 @@ def _cause(row: Mapping[str, Any]) -> RefusalCause | None:
 
 def register_event(when: datetime, row: Mapping[str, Any], table: Table) -> RegistrationEvent:
     code = _code(row)
-    expires = row.get("expires")
+    expires = _int(row.get("expires"))
     kind: EventKind = "refused"
     if code is not None and 200 <= code < 300:
         kind = "unregistered" if expires == 0 else "registered"
-    src = row.get("src_ip")
-    if src and row.get("src_port"):
+    src = _text(row.get("src_ip"))
+    if src and _text(row.get("src_port")):
         src = f"{src}:{row['src_port']}"
     return RegistrationEvent(
         time=when,
@@ -135,12 +160,12 @@ def register_event(when: datetime, row: Mapping[str, Any], table: Table) -> Regi
         source="accounting",
         precise=table.precise,
         code=code,
-        reason=row.get("sip_reason"),
+        reason=_text(row.get("sip_reason")),
         cause=_cause(row) if kind == "refused" else None,
-        transport=(str(row["proto"]).lower() if row.get("proto") else None),
+        transport=(str(row["proto"]).lower() if _text(row.get("proto")) else None),
         remote=src,
-        user_agent=row.get("user_agent"),
-        expires=expires if isinstance(expires, int) else None,
+        user_agent=_text(row.get("user_agent")),
+        expires=expires,
     )
 
 
@@ -168,14 +193,21 @@ def call_attempt(when: datetime, row: Mapping[str, Any], table: Table) -> CallAt
     return CallAttempt(
         time=when,
         caller=str(row.get("src_user") or ""),
-        dialled=row.get("dst_ouser"),
-        reached=row.get("dst_user"),
+        dialled=_text(row.get("dst_ouser")),
+        reached=_text(row.get("dst_user")),
         code=code,
-        reason=row.get("sip_reason"),
+        reason=_text(row.get("sip_reason")),
         source=table.name,
         precise=table.precise,
         failed_side=failed_side(code, cause, table),
         cause=cause,
-        transport=(str(row["proto"]).lower() if row.get("proto") else None),
-        call_id=row.get("callid"),
+        transport=(str(row["proto"]).lower() if _text(row.get("proto")) else None),
+        call_id=_text(row.get("callid")),
     )
+
+
+def dedupe(attempts: list[CallAttempt]) -> list[CallAttempt]:
+    """A failed routed call may be in both tables (acc with failed_transaction_flag, and
+    missed_calls): keep the missed_calls row, which says the call was routed."""
+    missed = {(a.call_id, a.code) for a in attempts if a.source == "missed_calls"}
+    return [a for a in attempts if a.source == "missed_calls" or (a.call_id, a.code) not in missed]

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 
-from calltriage.engine.render import to_dot, to_mermaid
+from calltriage.engine.render import family_to_dot, family_to_mermaid
 from calltriage.engine.spec import PlaybookSpec
 from calltriage.errors import CalltriageError, InvalidAnswer
 from calltriage.web.api.schemas import MAX_ID, Loose, Text, errors
@@ -46,22 +46,25 @@ def render(playbook_id: PlaybookId, ct: Ct, op: ApiOperator,
            format: Literal["mermaid", "dot", "svg"] = "mermaid",
            incident: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Draw this incident's path.")] = None,
            ) -> JSONResponse:
-    """Draw a playbook, optionally with the path an incident took (the incident's pinned version)."""
+    """Draw a playbook; with ``incident``, every playbook it walked (pinned versions, handoffs linked) and its path."""
     path: list[str] = []
+    walked: list[dict[str, Any]] = []
     if incident is not None:
         view = ct.services.incidents.get(incident)
-        spec = ct.services.incidents.spec_for(view)
-        if spec.id != playbook_id:
-            raise InvalidAnswer(f"incident {incident} runs {spec.id}, not {playbook_id}: render {spec.id}")
-        path = view["path"]
+        parts = ct.services.incidents.walked(view)
+        ids = [p.id for p, _ in parts]
+        if playbook_id not in ids:
+            raise InvalidAnswer(f"incident {incident} ran {', '.join(ids)}, not {playbook_id}: render {ids[-1]}")
+        spec, path, walked = parts[-1][0], view["path"], view["playbooks"]
     else:
-        spec = ct.services.catalog.current(playbook_id)
+        parts = [(ct.services.catalog.current(playbook_id), [])]
+        spec = parts[0][0]
     if format == "svg":
-        text = ct.graphs.svg(spec, path)
+        text = ct.graphs.svg_family(parts)
         if text is None:
             raise CalltriageError("Graphviz dot is not available on the server (apt install graphviz): "
                                   "use format=mermaid or format=dot")
     else:
-        text = to_mermaid(spec, path) if format == "mermaid" else to_dot(spec, path)
+        text = family_to_mermaid(parts) if format == "mermaid" else family_to_dot(parts)
     return JSONResponse({"playbook": spec.id, "version": spec.version, "format": format, "path": path,
-                         "text": text})
+                         "playbooks": walked, "text": text})

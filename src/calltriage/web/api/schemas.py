@@ -97,6 +97,7 @@ class IncidentOut(Loose):
     current: str | None
     revision: int
     path: list[str]
+    playbooks: list[dict[str, Any]] | None = None
     escalations: list[dict[str, Any]]
     events: list[EventOut] | None = None
 

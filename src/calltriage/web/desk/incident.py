@@ -33,10 +33,18 @@ Note = Annotated[str, Form(max_length=10_000)]
 Revision = Annotated[int | None, Form(ge=0, le=MAX_ID)]
 
 
-def _override_choices(spec: PlaybookSpec, view: dict[str, Any]) -> list[tuple[str, str]]:
-    answered = [n for n in dict.fromkeys(view["path"]) if n in spec.nodes and n != view["current"]
-                and spec.node(n).kind in (NodeKind.QUESTION, NodeKind.CHECK)]
-    return [(f"{n}::{o}", f"{n} → {o}") for n in answered for o in spec.node(n).outcomes]
+def _override_choices(parts: list[tuple[PlaybookSpec, list[str]]], view: dict[str, Any]) -> list[tuple[str, str]]:
+    """Earlier steps an operator may re-answer, in every playbook the incident walked (after a handoff
+    too); a node id answered in two playbooks refers to the latest one."""
+    choices: dict[str, tuple[str, str]] = {}
+    for spec, path in parts:
+        many = len(parts) > 1
+        for n in dict.fromkeys(path):
+            if n in spec.nodes and n != view["current"] and spec.node(n).kind in (NodeKind.QUESTION, NodeKind.CHECK):
+                for o in spec.node(n).outcomes:
+                    where = f"{spec.id}: " if many else ""
+                    choices[f"{n}::{o}"] = (f"{n}::{o}", f"{where}{n} → {o}")
+    return list(choices.values())
 
 
 @router.get("/incidents/new")
@@ -57,6 +65,7 @@ def incident_page(request: Request, op: DeskOperator, incident_id: IncidentId) -
     job = ct.jobs.status(incident_id)
     watch = ct.services.incidents.next_step(incident_id).get("watch") if node else None
     can_act = view["status"] == "open" and op.actor.may_act_at(view["level"])
+    parts = ct.services.incidents.walked(view)
     return page(request, "incident.html", {
         "i": view, "spec": spec, "node": node,
         "choices": [(k, o.label or k) for k, o in node.outcomes.items()] if node else [],
@@ -67,10 +76,11 @@ def incident_page(request: Request, op: DeskOperator, incident_id: IncidentId) -
         "refresh": 3 if job["state"] == "running" else None,
         "probes": [e for e in events if e["kind"] == "probed" and (e["data"] or {}).get("result")],
         "events": events,
-        "graph": ct.graphs.svg(spec, view["path"]),
+        "graph": ct.graphs.svg_family(parts),
+        "walked": [(p.id, p.title, p.version) for p, _ in parts],
         "requests": requests_above(spec, view["level"]),
         "closes": closes(spec),
-        "overrides": _override_choices(spec, view),
+        "overrides": _override_choices(parts, view),
     })
 
 
