@@ -11,8 +11,8 @@ PATHS = {
     "requirements-violated": (["violated"], {"status": "closed", "resolution": "operational-requirements-violation",
                                              "category": "out-of-scope", "level": 1}),
     # a handoff continues the same incident in the target playbook, at its first step
-    "licence-error": (["met", "license"], {"status": "open", "handoff": "license-problem", "playbook": "license-problem",
-                                           "current": "lp.account"}),
+    "licence-error": (["met", "license"], {"status": "open", "handoff": "license-problem",
+                                           "playbook": "license-problem", "current": "lp.account"}),
     "user-offline-error": (["met", "user-offline"], {"status": "open", "handoff": "user-offline",
                                                      "current": "uo.callee_registered"}),
     "user-unknown-error": (["met", "user-unknown"], {"status": "open", "handoff": "user-unknown",

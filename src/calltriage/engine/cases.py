@@ -31,7 +31,6 @@ class Step:
     node: str
     answer: str | None = None  # an operator's outcome
     probe: str | None = None  # or a probe status (ok, warn, fail, error)
-    proposed: str | None = None  # the outcome the probe proposes, if any
     line: int = 0
 
 
@@ -126,7 +125,7 @@ def _steps(raw: Any, path: str, name: str, problems: list[str]) -> list[Step]:
                 problems.append(f"{path}:{line}: case {name!r}: probe status {status!r} is not one of "
                                 f"{', '.join(s.value for s in ProbeStatus)}")
                 continue
-            steps.append(Step(str(node), probe=status, proposed=answer.get("outcome"), line=line))
+            steps.append(Step(str(node), probe=status, line=line))
         else:
             steps.append(Step(str(node), answer=str(answer), line=line))
     return steps
@@ -148,7 +147,7 @@ def run_case(spec: PlaybookSpec, case: Case, path: str = "") -> CaseResult:
                 result.problems.append(f"{where}{step.line}: case {case.name!r}: {node.id} is a {node.kind.value}, "
                                        "not a check: give the operator's outcome instead of a probe verdict")
                 break
-            verdict = ProbeResult(node.probe or "", ProbeStatus(step.probe), "case", outcome=step.proposed)
+            verdict = ProbeResult(node.probe or "", ProbeStatus(step.probe), "case")
             outcome = outcome_for(node, verdict)
             if outcome is None:  # the node stays a question for the operator: the next step answers it
                 continue
