@@ -135,7 +135,9 @@ def test_a_failed_reconnection_is_still_decided_by_evidence(app: App) -> None:
     runner = ScriptedRunner({**HEALTHY, "registrar.reconnection": says(FAIL, "REGISTER timed out at the server")})
     triage, incident = to_reconnection(app, runner)
     view = triage.advance(incident).incident
-    assert (view["status"], view["handoff"]) == ("handed-off", "connection-issues")
+    handed = [e for e in view["events"] if e["kind"] == "handed-off"]
+    assert [(e["node"], e["data"]["playbook"]) for e in handed] == [("handoff.connection_issues", "connection-issues")]
+    assert handed[0]["data"]["evidence"][-1]["summary"] == "REGISTER timed out at the server"
 
 
 WATCHFUL = """
