@@ -125,6 +125,10 @@ def _steps(raw: Any, path: str, name: str, problems: list[str]) -> list[Step]:
                 problems.append(f"{path}:{line}: case {name!r}: probe status {status!r} is not one of "
                                 f"{', '.join(s.value for s in ProbeStatus)}")
                 continue
+            if "outcome" in answer:
+                problems.append(f"{path}:{line}: case {name!r}: a probe does not propose an outcome; "
+                                "the node's verdicts map its status: remove `outcome`")
+                continue
             steps.append(Step(str(node), probe=status, line=line))
         else:
             steps.append(Step(str(node), answer=str(answer), line=line))

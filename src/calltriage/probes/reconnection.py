@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from calltriage.backends.port import RegistrationEvent, RegistrationEvents, need
 from calltriage.probes.base import ProbeContext
 from calltriage.probes.common import (
+    ERROR,
     OK,
     SILENT,
     BaseProbe,
@@ -77,8 +78,12 @@ class ReconnectionProbe(BaseProbe):
             if loop.time() + self.poll_interval > end:
                 break
             await asyncio.sleep(self.poll_interval)
-        reg = optional(await kit.backend.registrations(acct.username))
         ev: dict[str, Any] = {**base, "waited": ctx.wait, "unavailable": dict(events.unavailable)}
+        if events.unavailable:
+            # Silence from the sources that answered proves nothing while another is unreadable.
+            why = "; ".join(events.unavailable.values())
+            return Verdict(ERROR, f"could not tell whether {acct.who} reconnected: {why}", ev)
+        reg = optional(await kit.backend.registrations(acct.username))
         if reg is not None:
             ev.update(reg.evidence())
         ev["watched"] = f"REGISTER and connection events of {acct.username} ({', '.join(events.sources)})"
