@@ -293,7 +293,10 @@ def waiting_lines(incident_id: int, step: dict[str, Any]) -> list[str]:
 
 def _verdict(view: dict[str, Any]) -> str:
     if view["status"] == "closed":
-        return f"Incident {view['id']} closed: {view['resolution']} ({view['category']})."
+        closed = [e for e in view.get("events") or () if e["kind"] == "closed"]
+        todo = ((closed[-1].get("data") or {}).get("instruction") if closed else None) or ""
+        return f"Incident {view['id']} closed: {view['resolution']} ({view['category']})." + (
+            f" What to do: {todo}" if todo else "")
     if view["status"] == "handed-off":
         return f"Incident {view['id']} handed off to {view['handoff']} ({view['category']})."
     return f"Incident {view['id']} is open at level {view['level']}."

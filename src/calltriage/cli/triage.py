@@ -77,7 +77,9 @@ def triage(
             echo(f"  choices: {', '.join(step['choices'])}. "
                  f"Answer with: calltriage incident answer {view['id']} CHOICE")
     elif view["status"] == "closed":
-        echo(f"Closed: {view['resolution']} ({view['category']}).")
+        from calltriage.cli.incident import _verdict
+
+        echo(_verdict(view))
     else:
         echo(f"{view['status']}: {view['handoff'] or ''}")
 

@@ -62,7 +62,15 @@ def _item(event: Event) -> dict[str, Any]:
         item["status"] = result.get("status")
     if data.get("on_silence"):
         item["on_silence"] = True
+    remedy = (result.get("evidence") or {}).get("remedy") if result else None
+    if remedy:
+        item["remedy"] = str(remedy)
     return item
+
+
+def close_instruction(items: Sequence[dict[str, Any]], prompt: str) -> str:
+    """What to do at a close: the remedy of the finding that decided it, else the close's prompt."""
+    return str(items[-1].get("remedy") or prompt) if items else prompt
 
 
 def summary_note(items: Sequence[dict[str, Any]], *, to_level: int, request: str) -> str:

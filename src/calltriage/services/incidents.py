@@ -33,7 +33,7 @@ from calltriage.engine.run import Effect
 from calltriage.engine.spec import PlaybookSpec
 from calltriage.errors import Conflict, Forbidden, InvalidAnswer
 from calltriage.services.catalog import PlaybookCatalog
-from calltriage.services.evidence import decisions, summary_note
+from calltriage.services.evidence import close_instruction, decisions, summary_note
 from calltriage.services.queues import count, incident_filters, incident_json, not_found
 from calltriage.services.views import event_view, incident_view, step_view
 from calltriage.services.watch import watch_state
@@ -306,6 +306,8 @@ class IncidentService:
                              level=effect.data["to_level"])
                 found = []  # what follows at the next level rests on that level's own findings
             elif effect.kind is NodeKind.CLOSE:
+                prompt = self.catalog.pinned(run.playbook_id, run.version).node(effect.node).prompt
+                data["instruction"] = close_instruction(found, prompt)
                 self._append(session, incident, EventKind.CLOSED, actor, node=effect.node, note=note,
                              data=data, level=run.level)
             elif effect.kind is NodeKind.HANDOFF:
