@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, ClassVar
 
 from calltriage.backends.port import RegistrationEvent, RegistrationEvents, need
@@ -29,12 +30,24 @@ from calltriage.probes.common import (
 from calltriage.probes.kit import ProbeKit
 
 
-def _counted(events: RegistrationEvents) -> list[RegistrationEvent]:
-    """The events after the request. Whole-second records in the same second as the request are
-    ambiguous (maybe just before it): they count only when no sub-second source was read."""
-    if not events.precise_sources:
-        return list(events.events)
-    return [e for e in events.events if e.precise or e.time.replace(microsecond=0) > events.since]
+def _counted(events: RegistrationEvents, since: datetime) -> list[RegistrationEvent]:
+    """The events after the request (``events`` are read from the start of its second).
+
+    Sub-second records count from ``since``. A whole-second record (the registrar's refresh time)
+    in the same second as the request is ambiguous (maybe just before it): a sub-second source
+    that recorded a REGISTER in that second settles it; one that recorded nothing there lost the
+    row (e.g. its database was write-locked), so it must not hide what the registrar saw."""
+    floor = since.replace(microsecond=0)
+    precise_then = any(e.precise and e.time.replace(microsecond=0) == floor for e in events.events)
+    out: list[RegistrationEvent] = []
+    for e in events.events:
+        second = e.time.replace(microsecond=0)
+        if e.precise:
+            if e.time >= since:
+                out.append(e)
+        elif second > floor or (second == floor and not (events.precise_sources and precise_then)):
+            out.append(e)
+    return out
 
 
 class ReconnectionProbe(BaseProbe):
@@ -50,13 +63,14 @@ class ReconnectionProbe(BaseProbe):
         if isinstance(acct, Verdict):
             return acct
         since = since_utc(ctx)
+        floor = since.replace(microsecond=0)
         loop = asyncio.get_running_loop()
         end = loop.time() + max(0.0, ctx.wait)
         polls = 0
         while True:
             polls += 1
-            events = need(await kit.backend.registration_events(acct.username, since))
-            counted = _counted(events)
+            events = need(await kit.backend.registration_events(acct.username, floor))
+            counted = _counted(events, since)
             base = {"account": acct.username, "since": iso(since), "sources": list(events.sources), "polls": polls}
             accepted = [e for e in counted if e.kind == "registered"]
             if accepted:
