@@ -118,7 +118,9 @@ def test_a_caller_offline_who_does_not_reconnect_is_handed_to_connection_issues(
     # the server sees nothing: no evidence, so the operator decides from what the user reports
     view = desk.run(operator={"intake.operational_requirements": "met", "intake.client_error_message": "none",
                               "l1.force_reconnection": "failed"})
-    assert view["status"] == "handed-off" and view["handoff"] == "connection-issues"
+    handed = [e for e in view["events"] if e["kind"] == "handed-off"]
+    assert [e["data"]["playbook"] for e in handed] == ["connection-issues"]
+    assert handed[0]["data"]["evidence"][-1]["by"] == "operator"  # the user's word, not silence
     assert decided_by_probe(view) == {"l1.connection_status": "disconnected"}
     silent = [e for e in view["events"] if e["node"] == "l1.force_reconnection" and e["kind"] == "probed"]
     assert [(e["outcome"], e["data"]["result"]["status"]) for e in silent] == [(None, "silent")]
