@@ -36,7 +36,8 @@ class Played:
     watch_agains: int = 0
     by_probe: dict[str, str] = field(default_factory=dict)  # node -> outcome decided by a probe
     probe_seconds: float = 0.0
-    slowest_check: float = 0.0  # the slowest probe that awaited no user action
+    slowest_check: float = 0.0  # the slowest verdict (ok/warn/fail) of a probe that awaited no user action
+    could_not_tell: int = 0  # probe results "could not tell" (error): the step went to the operator
     silent_moves: int = 0  # outcomes decided from silence without an on_silence (must be 0)
 
     @property
@@ -108,7 +109,9 @@ def _measure(view: dict[str, Any], questions: int, watch_agains: int) -> Played:
             continue
         result = event["data"]["result"]
         played.probe_seconds += float(result.get("duration") or 0.0)
-        if result["probe"] not in WATCH_PROBES:
+        if result["status"] == "error":
+            played.could_not_tell += 1
+        elif result["probe"] not in WATCH_PROBES and result["status"] != "silent":
             played.slowest_check = max(played.slowest_check, float(result.get("duration") or 0.0))
         if event["outcome"]:
             played.by_probe[event["node"]] = event["outcome"]
