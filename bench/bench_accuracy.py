@@ -6,9 +6,10 @@ Each scenario gets a fresh lab and a fresh database, and is played exactly as th
 play it (tests/scenarios/play.py): the simulated user acts when the desk asks, the operator
 answers only what no probe can tell. Per scenario it prints: expected and got terminal,
 operator questions, steps answered by probes, probe results that could not tell, probe seconds
-(all probes, and the slowest verdict of a probe that awaited no user action), and totals against the targets: 100 % correct, at most one
-operator question per incident on average besides the "did the app show an error?" question,
-probe time <= 2 s per verdict where no user action is awaited, zero automatic moves from silence.
+(all probes, and the slowest verdict of a probe that awaited no user action), and totals
+against the targets: 100 % correct, at most one operator question per incident on average
+besides the "did the app show an error?" question, probe time <= 2 s per verdict where no user
+action is awaited, zero automatic moves from silence.
 """
 
 from __future__ import annotations
@@ -126,7 +127,7 @@ def main() -> None:
             row = run_one(scenario, Path(tmp))
             log(f"  {row.got} ({'ok' if row.correct else 'WRONG'}) in {row.seconds:.1f} s")
             rows.append(row)
-    lines = table(rows) + [""] + totals(rows)
+    lines = [*table(rows), "", *totals(rows)]
     print("\n".join(lines))
     if a.markdown:
         write_markdown(a.markdown, lines)
