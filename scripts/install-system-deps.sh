@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   kamailio kamailio-tls-modules kamailio-json-modules kamailio-sqlite-modules
   kamailio-utils-modules kamailio-extra-modules kamailio-postgres-modules
-  sip-tester chromium graphviz sqlite3 openssl iproute2 procps
+  sip-tester chromium graphviz sqlite3 openssl iproute2 procps nftables conntrack
 )
 missing=()
 for pkg in "${PACKAGES[@]}"; do

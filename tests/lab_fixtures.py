@@ -6,11 +6,15 @@ ports in a temp folder and is stopped (whole process group) and removed at teard
 the test fails. Missing Kamailio/pjsua2 skips locally and FAILS under CI=true.
 
 Fixtures:
-* ``kamailio_lab`` (module): a running lab provisioned with ``LAB_CAST``; tests that change
-  state must put it back (or use ``lab_factory``).
+* ``kamailio_lab`` (function): a running lab provisioned with ``LAB_CAST``, fresh for every test
+  (Kamailio starts in a fraction of a second): no test sees another's registrations or calls.
 * ``lab_factory`` (function): ``lab_factory(cast=True, **KamailioLab options)`` -> a fresh lab.
 * ``user_agent_factory`` (function): ``user_agent_factory(lab, "alice", **UserAgent options)`` ->
   a started agent with the cast's password (``password=`` to override); all killed at teardown.
+  ``network=`` runs it inside a client network's device namespace.
+* ``client_network_factory`` (function): ``client_network_factory(lab, "home", **ClientNetwork
+  options)`` -> a started client network (device + NAT router namespaces); all removed at
+  teardown. Needs root, iproute2, nftables, conntrack: skips locally, FAILS under CI=true.
 """
 
 from __future__ import annotations
@@ -67,7 +71,7 @@ def _new_lab(directory: Path, cast: bool, options: dict[str, Any]) -> Any:
     return lab
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def kamailio_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     require_kamailio()
     lab = _new_lab(tmp_path_factory.mktemp("kamailio-lab"), True, {})
@@ -114,3 +118,29 @@ def user_agent_factory(tmp_path: Path) -> Iterator[Callable[..., Any]]:
     finally:
         for agent in agents:
             agent.vanish()
+
+
+def require_client_networks() -> None:
+    from calltriage_lab.netcmd import unavailable_reason
+
+    reason = unavailable_reason()
+    require(reason is None, f"client networks (network namespaces): {reason}")
+
+
+@pytest.fixture
+def client_network_factory() -> Iterator[Callable[..., Any]]:
+    require_client_networks()
+    from calltriage_lab.clientnet import ClientNetwork
+
+    networks: list[Any] = []
+
+    def make(lab: Any, name: str = "home", **options: Any) -> Any:
+        net = ClientNetwork(lab, name, **options)
+        networks.append(net)
+        return net.start()
+
+    try:
+        yield make
+    finally:
+        for net in networks:
+            net.close()

@@ -23,7 +23,7 @@ def register(
         if user_agent:
             ua.user_agent = user_agent
         try:
-            return await ua.register(timeout=3, expires=expires)
+            return await ua.register(timeout=15, expires=expires)
         finally:
             ua.close()  # the TCP/TLS contact stays in usrloc, like an app that vanished
 
@@ -33,7 +33,7 @@ def register(
 def call(lab: Any, user: str, target: str, transport: str = "tls", *, password: str | None = None) -> CallResult:
     async def go() -> CallResult:
         async with agent(lab, user, transport, password=password) as ua:
-            return await ua.call(target, timeout=3)
+            return await ua.call(target, timeout=15)
 
     return asyncio.run(go())
 
@@ -43,10 +43,10 @@ def call_answered(lab: Any, user: str, callee: str, target: str, transport: str 
 
     async def go() -> CallResult:
         async with agent(lab, callee, transport) as answering, agent(lab, user, transport) as caller:
-            assert (await answering.register(timeout=3)).ok
+            assert (await answering.register(timeout=15)).ok
             try:
-                return await caller.call(target, timeout=3)
+                return await caller.call(target, timeout=15)
             finally:
-                await answering.register(timeout=3, expires=0)
+                await answering.register(timeout=15, expires=0)
 
     return asyncio.run(go())

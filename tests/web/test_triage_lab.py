@@ -20,7 +20,7 @@ from tests.web.conftest import Desk, login, make_desk
 pytestmark = pytest.mark.lab
 
 ECHO = ("echo", "echo-pw", "+15550100")  # the support line's echo account: a known-good destination
-WAIT = 5.0  # seconds a watch probe waits for the user (the playbook says 60-120 s)
+WAIT = 60.0  # a watch window as generous as the playbook's: the probe ends when it sees the user act
 
 
 @pytest.fixture
@@ -102,7 +102,7 @@ def test_an_api_triage_stops_where_an_operator_must_answer_and_continues_after_t
                                                                                  "l1.call_other_party"]
     assert "test call" in seen[-2]["text"] and seen[-2]["seconds"] == WAIT
     assert busy["second"] == 409  # one probe job per incident
-    assert "test call" in busy["page"] and "watching the server for 5 s" in busy["page"]
+    assert "test call" in busy["page"] and f"watching the server for {WAIT:g} s" in busy["page"]
     assert 'http-equiv="refresh"' in busy["page"]
 
     view = lab_desk.api("GET", f"/incidents/{incident_id}").json()

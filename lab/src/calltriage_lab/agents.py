@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal, Protocol
 
+from calltriage_lab.clientnet import ClientNetwork
 from calltriage_lab.errors import AgentError, LabComponentMissing
 
 Transport = Literal["udp", "tcp", "tls"]
@@ -79,6 +80,7 @@ class UserAgent:
         log_path: Path | None = None,
         verify_server: bool = True,
         port: int | None = None,
+        network: ClientNetwork | None = None,
     ) -> None:
         self.server = server
         self.user = user
@@ -87,6 +89,7 @@ class UserAgent:
         self.user_agent = user_agent
         self.verify_server = verify_server
         self.port = port  # override, e.g. a FlakyLink in front of the server
+        self.network = network  # run inside this client network's device namespace
         self.log_path = log_path or Path(tempfile.mkstemp(prefix=f"pjsip-{user}-", suffix=".log")[1])
         self.events: list[dict[str, Any]] = []
         self._proc: subprocess.Popen[str] | None = None
@@ -104,6 +107,8 @@ class UserAgent:
                "--user-agent", self.user_agent, "--ca-file", str(self.server.ca_file)]
         if not self.verify_server:
             cmd.append("--no-verify")
+        if self.network is not None:
+            cmd = self.network.device_command(cmd)
         self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                       stderr=subprocess.DEVNULL, text=True, bufsize=1)
         assert self._proc.stdout is not None
@@ -156,7 +161,8 @@ class UserAgent:
         transport = transport or self.transport
         port = self.port or (self.server.tls_port if transport == "tls" else self.server.sip_port)
         reply = self.request("register", timeout + 5, user=self.user, password=self._password,
-                             domain=self.server.domain, port=port, transport=transport,
+                             domain=self.server.domain, port=port,
+                             host=self.network.server_host if self.network else "127.0.0.1", transport=transport,
                              expires=expires, answer_mode=answer_mode, timeout=timeout)
         reason = reply.get("reason") or reply.get("error") or ""
         return RegResult(bool(reply.get("ok")), reply.get("code"), str(reason), int(reply.get("expires") or 0))

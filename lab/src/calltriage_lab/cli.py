@@ -7,6 +7,7 @@ The lead mounts `app` as `calltriage lab`. Passwords are never printed: they liv
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import shutil
 from pathlib import Path
@@ -16,6 +17,7 @@ import typer
 
 from calltriage_lab import labfiles
 from calltriage_lab.errors import LabError
+from calltriage_lab.netcli import device_app, net_app
 from calltriage_lab.rpc import RpcError
 from calltriage_lab.server import KamailioLab
 
@@ -63,6 +65,8 @@ def up(
     min_client_version: str = typer.Option(labfiles.MIN_CLIENT_VERSION, "--min-client-version"),
     auth_fail_403: bool = typer.Option(False, "--auth-fail-403", help="Wrong password -> 403, not 401."),
     alias_fork: bool = typer.Option(False, "--alias-fork", help="A number assigned twice rings both."),
+    tls_only: bool = typer.Option(True, "--tls-only/--any-transport",
+                                  help="Refuse UDP/TCP for accounts provisioned with TLS (403 TLS required)."),
     stock: bool = typer.Option(False, "--stock", help="A stock Kamailio: no lab enrichments (docs/lab.md)."),
     json_out: bool = JsonOpt,
 ) -> None:
@@ -73,7 +77,8 @@ def up(
             if not (directory / "lab.sqlite").exists() and any(directory.iterdir()):
                 raise LabError(f"{directory} is not a lab folder: choose another --dir")
             shutil.rmtree(directory)
-        lab = KamailioLab(directory, auth_fail_403=auth_fail_403, alias_fork=alias_fork, enrichments=not stock)
+        lab = KamailioLab(directory, auth_fail_403=auth_fail_403, alias_fork=alias_fork, enrichments=not stock,
+                          tls_only=tls_only)
         new_db = not lab.db.path.exists()
         lab.start()
         try:
@@ -103,6 +108,7 @@ def down(directory: Path = DirOpt,
          purge: bool = typer.Option(False, "--purge", help="Also delete the lab folder.")) -> None:
     """Stop the lab (its folder stays unless --purge)."""
     directory = directory.resolve()
+    _remove_devices_and_networks(directory)
     lab = _running(directory)
     if lab is not None:
         lab.stop()
@@ -112,6 +118,16 @@ def down(directory: Path = DirOpt,
     if purge and (directory / "lab.sqlite").exists():
         shutil.rmtree(directory)
     typer.echo("Lab stopped." if lab is not None else "Lab was not running.")
+
+
+def _remove_devices_and_networks(directory: Path) -> None:
+    """Devices and client networks go with the lab (also ones left by a crashed run)."""
+    from calltriage_lab.device import stop_all
+    from calltriage_lab.netcmd import lab_prefix, sweep, unavailable_reason
+
+    stop_all(directory)
+    if os.geteuid() == 0 and unavailable_reason() is None:
+        sweep(lab_prefix(directory))  # also what a crashed run left, registry or not
 
 
 @app.command()
@@ -218,3 +234,7 @@ def agent(
         _emit(out)
     else:
         typer.echo(" ".join(f"{k}={v}" for k, v in out.items()))
+
+
+app.add_typer(net_app, name="net")
+app.add_typer(device_app, name="device")

@@ -54,6 +54,7 @@ class KamailioLab(FaultsMixin):
         alias_fork: bool = False,
         debug: bool = False,
         enrichments: bool = True,
+        tls_only: bool = False,
     ) -> None:
         self._own_dir = directory is None
         self.dir = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="calltriage-lab-"))
@@ -65,7 +66,8 @@ class KamailioLab(FaultsMixin):
         # enrichments=False: a stock Kamailio (stock schema and acc settings, no provisioning)
         self.defines = tuple(
             name for name, on in (("AUTH_FAIL_403", auth_fail_403), ("ALIAS_FORK", alias_fork),
-                                  ("WITH_DEBUG", debug), ("LAB_ENRICHMENTS", enrichments)) if on
+                                  ("WITH_DEBUG", debug), ("LAB_ENRICHMENTS", enrichments),
+                                  ("TLS_ONLY", tls_only and enrichments)) if on
         )
         self.db = LabDB(self.dir / "lab.sqlite", domain, enrichments)
         self.cert_dir = self.dir / "certs"
@@ -182,7 +184,13 @@ class KamailioLab(FaultsMixin):
         return self.start(timeout)
 
     def cleanup(self) -> None:
-        """Stop; remove the folder when the lab created it. Safe to call twice."""
+        """Stop (with the lab's devices and client networks); remove the folder when the lab created
+        it. Safe to call twice."""
+        from calltriage_lab.device import stop_all
+        from calltriage_lab.netcmd import sweep_lab
+
+        stop_all(self.dir)
+        sweep_lab(self.dir)
         self.stop()
         if self._own_dir:
             shutil.rmtree(self.dir, ignore_errors=True)

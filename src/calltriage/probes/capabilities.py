@@ -32,3 +32,16 @@ def probe_capabilities(
     caps: Mapping[str, Capability], settings: ServerSettings, names: Iterable[str] | None = None
 ) -> dict[str, str]:
     return {n: capability_of(n, caps, settings) for n in sorted(names or known_probe_names())}
+
+
+def server_capabilities(settings: ServerSettings) -> dict[str, object]:
+    """``{"backend": name, "capabilities": {probe: "yes" | "partial: ..." | "no: ..."}}`` from the
+    configuration alone (no server is contacted): what the desk's admin page shows."""
+    from calltriage.probes.kit import ProbeKit
+
+    kit = ProbeKit(settings)
+    try:
+        caps = kit.backend.capabilities()
+        return {"backend": settings.server.backend, "capabilities": probe_capabilities(caps, settings)}
+    finally:
+        kit.close()

@@ -22,9 +22,9 @@ from calltriage.probes.base import ProbeContext
 from calltriage.probes.kit import ProbeKit
 from calltriage.sip import SipTransportError
 
-# The runner puts its per-server kit here; a probe run on its own makes a temporary one.
 T = TypeVar("T")
 
+# The runner puts its per-server kit here; a probe run on its own makes a temporary one.
 CURRENT_KIT: contextvars.ContextVar[ProbeKit | None] = contextvars.ContextVar("calltriage_probe_kit", default=None)
 
 OK, WARN, FAIL, ERROR = ProbeStatus.OK, ProbeStatus.WARN, ProbeStatus.FAIL, ProbeStatus.ERROR

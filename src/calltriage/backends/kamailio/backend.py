@@ -11,7 +11,6 @@ one, else from the calltriage config (``app_transport``, ``app_port``, ``min_cli
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
@@ -19,7 +18,8 @@ from zoneinfo import ZoneInfo
 
 from calltriage.backends import parts
 from calltriage.backends.kamailio import directory as dirs
-from calltriage.backends.kamailio import records, usrloc
+from calltriage.backends.kamailio import health, records, usrloc
+from calltriage.backends.kamailio.health import NO_DB, NO_RPC, STOCK_CALLS
 from calltriage.backends.kamailio.jsonrpc import JsonRpcClient, RpcFault, RpcUnavailable
 from calltriage.backends.port import (
     AppConfig,
@@ -39,10 +39,6 @@ from calltriage.backends.port import (
 )
 from calltriage.backends.sql import SqlReader, SqlUnavailable
 from calltriage.config import ServerSettings
-
-NO_RPC = "the server's control interface is not configured ([server] jsonrpc_url)"
-NO_DB = "the server's database is not configured ([server] accounts_db_url)"
-STOCK_CALLS = "answered calls (acc) and routed failures (missed_calls)"
 
 
 def _rpc_cannot(exc: RpcUnavailable | RpcFault) -> CannotTell:
@@ -114,26 +110,8 @@ class KamailioBackend:
     # ----- the port -----
 
     def capabilities(self) -> Mapping[str, Capability]:
-        rpc = self.settings.server.jsonrpc_url is not None
-        db = self.settings.server.accounts_db_url is not None
-        no_rpc, no_db = Capability.no(NO_RPC), Capability.no(NO_DB)
-        if rpc and db:
-            events = Capability.yes()
-        elif rpc:
-            events = Capability.partial("registrar refreshes only (whole seconds); " + NO_DB)
-        elif db:
-            events = Capability.partial("REGISTER outcomes the server accounts in acc only; " + NO_RPC)
-        else:
-            events = Capability.no(f"{NO_RPC}; {NO_DB}")
-        return {
-            "registrations": Capability.yes() if rpc else no_rpc,
-            "registration_events": events,
-            "call_attempts": Capability.yes(STOCK_CALLS) if db else no_db,
-            "directory": Capability.yes() if db else no_db,
-            "number_routes": Capability.yes() if db else no_db,
-            "services": Capability.yes(),
-            "control_plane": Capability.yes() if rpc else no_rpc,
-        }
+        s = self.settings.server
+        return health.capabilities(s.jsonrpc_url is not None, s.accounts_db_url is not None)
 
     async def registrations(self, account: str) -> Registrations | CannotTell:
         rpc = self.rpc
@@ -157,7 +135,7 @@ class KamailioBackend:
                 unavailable["registrar"] = reg.reason
             else:
                 sources.append("registrar")
-                events += [_refresh(c) for c in reg.contacts if _fresh(c, since)]
+                events += usrloc.refreshes(reg, since)
         if self.db is not None:
             try:
                 table = await self._table("acc")
@@ -167,6 +145,7 @@ class KamailioBackend:
                     precise.append("accounting")
                 events += [records.register_event(t, r, table) for t, r in rows]
             except SqlUnavailable as exc:
+                self._tables.pop("acc", None)
                 unavailable["accounting"] = str(_db_cannot(exc))
         if not sources:
             if unavailable:
@@ -224,20 +203,7 @@ class KamailioBackend:
         return DirectoryEntry(account, exists, disabled, numbers, self._app(record), tuple(notes))
 
     def _app(self, record: Mapping[str, Any] | None) -> AppConfig | None:
-        s = self.settings.server
-        if record:
-            port = record.get("port")
-            return AppConfig(
-                "account",
-                transport=str(record["transport"]).lower() if record.get("transport") else s.app_transport,
-                port=int(port) if port else s.app_port,
-                min_version=s.min_client_version,
-                edition=str(record["edition"]).lower() if record.get("edition") else None,
-                number=str(record["number"]) if record.get("number") else None,
-            )
-        if s.app_transport or s.app_port or s.min_client_version:
-            return AppConfig("config", s.app_transport, s.app_port, s.min_client_version)
-        return None
+        return dirs.app_config(record, self.settings)
 
     async def app_requirements(self) -> AppConfig | CannotTell:
         app = self._app(None)
@@ -273,45 +239,20 @@ class KamailioBackend:
         return NumberRoutes(number, accounts, False, owners)
 
     async def services(self, timeout: float) -> Sequence[ServicePart]:
-        control = await self.control_plane(timeout)
-        if isinstance(control, CannotTell):
-            out = [ServicePart("control", "skipped", control.reason)]
-        elif control.reachable:
-            out = [ServicePart("control", "ok", control.detail, {"uptime_s": control.uptime_s})]
-        else:
-            out = [ServicePart("control", "unknown", control.detail)]
-        out.append(await self._db_part(timeout))
-        out.append(await parts.console(self.settings, self.env.ssl_context, timeout))
-        out.append(await parts.ssh_banner(self.settings, timeout))
-        out.append(await parts.metrics(self.settings, self.env.ssl_context, timeout))
-        return out
-
-    async def _db_part(self, timeout: float) -> ServicePart:
-        db = self.db
-        if db is None:
-            return ServicePart("accounts_db", "skipped", "no accounts DB configured (accounts_db_url)")
-        t0 = time.perf_counter()
-        try:
-            rows = await db.fetch("SELECT COUNT(*) AS n FROM subscriber", timeout=timeout)
-        except SqlUnavailable as exc:
-            return ServicePart("accounts_db", "unknown", str(exc), {"db": db.safe_url, "problem": exc.kind})
-        ms = (time.perf_counter() - t0) * 1000
-        n = rows[0]["n"] if rows else 0
-        return ServicePart(
-            "accounts_db", "ok", f"accounts DB answers ({n} accounts, {ms:.1f} ms)",
-            {"accounts": n, "query_ms": round(ms, 2), "db": db.safe_url},
-        )
+        control = health.control_part(await self.control_plane(timeout))
+        db = await health.db_part(self.db, timeout)
+        others = [
+            await parts.console(self.settings, self.env.ssl_context, timeout),
+            await parts.ssh_banner(self.settings, timeout),
+            await parts.metrics(self.settings, self.env.ssl_context, timeout),
+        ]
+        return [control, db, *others]
 
     async def control_plane(self, timeout: float) -> ControlPlane | CannotTell:
         rpc = self.rpc
         if rpc is None:
             return CannotTell(NO_RPC)
-        try:
-            up = await rpc.call("core.uptime", timeout=timeout)
-        except (RpcUnavailable, RpcFault) as exc:
-            return ControlPlane(False, str(exc))
-        uptime = up.get("uptime") if isinstance(up, dict) else None
-        return ControlPlane(True, f"control interface answers (up {uptime} s)", uptime_s=uptime)
+        return await health.uptime(rpc, timeout)
 
     # ----- fleet-wide (bulk) reads -----
 
@@ -354,23 +295,3 @@ def _local_tz() -> tzinfo:
     tz = datetime.now().astimezone().tzinfo
     assert tz is not None
     return tz
-
-
-def _fresh(c: Contact, since: datetime) -> bool:
-    # usrloc keeps whole seconds: a refresh in the same second as ``since`` is included
-    return c.last_modified is not None and c.last_modified >= since.replace(microsecond=0)
-
-
-def _refresh(c: Contact) -> RegistrationEvent:
-    assert c.last_modified is not None
-    return RegistrationEvent(
-        time=c.last_modified,
-        kind="registered",
-        source="registrar",
-        precise=False,
-        code=200,
-        transport=c.transport,
-        remote=c.source or c.address,
-        user_agent=c.user_agent,
-        expires=c.expires,
-    )

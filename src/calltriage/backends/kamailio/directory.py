@@ -13,7 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from calltriage.backends.port import AppConfig
 from calltriage.backends.sql import SqlReader, SqlUnavailable
+from calltriage.config import ServerSettings
 
 PROVISIONING = "provisioning"
 _PROVISIONING_COLUMNS = ("username", "number", "edition", "transport", "port", "disabled")
@@ -93,3 +95,22 @@ async def duplicate_numbers(db: SqlReader, timeout: float) -> list[dict[str, Any
         " GROUP BY alias_username, alias_domain HAVING COUNT(*) > 1",
         timeout=timeout,
     )
+
+
+def app_config(record: Mapping[str, Any] | None, settings: ServerSettings) -> AppConfig | None:
+    """What the app must use: the provisioning record when the server has one for the account,
+    else the calltriage config's ``app_transport`` / ``app_port`` / ``min_client_version``."""
+    s = settings.server
+    if record:
+        port = record.get("port")
+        return AppConfig(
+            "account",
+            transport=str(record["transport"]).lower() if record.get("transport") else s.app_transport,
+            port=int(port) if port else s.app_port,
+            min_version=s.min_client_version,
+            edition=str(record["edition"]).lower() if record.get("edition") else None,
+            number=str(record["number"]) if record.get("number") else None,
+        )
+    if s.app_transport or s.app_port or s.min_client_version:
+        return AppConfig("config", s.app_transport, s.app_port, s.min_client_version)
+    return None

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from calltriage.backends.kamailio.jsonrpc import JsonRpcClient, RpcFault
-from calltriage.backends.port import Contact, Registrations
+from calltriage.backends.port import Contact, RegistrationEvent, Registrations
 
 NOT_FOUND = "AOR not found"
 NO_CONTACTS = "AOR has no contacts"
@@ -87,3 +87,17 @@ async def registered_aors(rpc: JsonRpcClient, timeout: float) -> set[str]:
             if aor:
                 out.add(str(aor))
     return out
+
+
+def refreshes(reg: Registrations, since: datetime) -> list[RegistrationEvent]:
+    """The live contacts refreshed at or after ``since`` as "registered" events. usrloc keeps
+    whole seconds: a refresh in the same second as ``since`` is included (``precise=False``)."""
+    floor = since.replace(microsecond=0)
+    return [
+        RegistrationEvent(
+            time=c.last_modified, kind="registered", source="registrar", precise=False, code=200,
+            transport=c.transport, remote=c.source or c.address, user_agent=c.user_agent, expires=c.expires,
+        )
+        for c in reg.contacts
+        if c.last_modified is not None and c.last_modified >= floor
+    ]

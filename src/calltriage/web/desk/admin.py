@@ -1,4 +1,5 @@
-"""Admin page: operators, and webhook deliveries with their failures (retry by hand)."""
+"""Admin page: operators, webhook deliveries with their failures (retry by hand), and the SIP
+server's backend with the checks it can answer."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request
 from starlette.responses import Response
 
+from calltriage.probes.capabilities import server_capabilities
 from calltriage.web.api.schemas import MAX_ID
 from calltriage.web.deps import DeskAdmin
 from calltriage.web.desk.guard import csrf_protect
@@ -19,7 +21,9 @@ router = APIRouter(include_in_schema=False)
 @router.get("/admin")
 def admin_page(request: Request, op: DeskAdmin) -> Response:
     ct = state(request)
+    server = ct.jobs.settings
     return page(request, "admin.html", {
+        "server": server_capabilities(server) if server is not None else None,
         "operators": ct.operators.all(),
         "hooks": ct.webhooks.settings,
         "failed": ct.webhooks.deliveries(status="failed"),
