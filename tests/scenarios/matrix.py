@@ -33,6 +33,7 @@ class Scenario:
     callee: str = "bob"
     watch_agains: int = 0
     by_operator: bool = False  # the terminal rests on the operator's word (the server saw nothing)
+    remedy: str = ""  # words the close's instruction must contain (what to do follows from the finding)
     lab: Mapping[str, Any] = field(default_factory=dict)  # KamailioLab options
     needs: tuple[str, ...] = ()  # "netns": client networks in network namespaces
 
@@ -183,6 +184,47 @@ def flaky_link_heals(stage: Stage) -> None:
     stage.when("l1.force_reconnection", reconnect)
 
 
+# ---- the user's network (client networks in network namespaces) ----------------------------
+
+def callee_behind_expired_nat(stage: Stage) -> None:
+    alice = stage.registered("alice", user_agent="PrivateGSM/3.4.0 (Android)")
+    stage.registered(ECHO[0])
+    home = stage.network("home")
+    stage.registered("bob", network=home, transport="udp")
+    assert home.expire_nat() >= 1  # the router forgot bob's binding before his keep-alive
+    _calls(stage, alice)
+    stage.when("l1.call_other_party", lambda: alice.call("+15550002", timeout=4))
+
+
+def caller_network_blocks_tls(stage: Stage) -> None:
+    office = stage.network("office", block=("tls",))
+    alice = stage.agent("alice", network=office, user_agent="PrivateGSM/3.4.0 (Android)")
+    stage.registered("bob")
+    stage.when("l1.force_reconnection", lambda: alice.register(timeout=3))  # never reaches the server
+
+
+def lossy_network_heals(stage: Stage) -> None:
+    cafe = stage.network("cafe")
+    alice = stage.registered("alice", network=cafe, user_agent="PrivateGSM/3.4.0 (Android)")
+    stage.registered("bob")
+    stage.registered(ECHO[0])
+    cafe.set_loss(20)  # the user's calls failed on a lossy network ...
+
+    def reconnect() -> None:  # ... which is fine again when the desk asks
+        cafe.set_loss(0)
+        alice.register()
+
+    _calls(stage, alice)
+    stage.when("l1.force_reconnection", reconnect)
+
+
+def udp_where_tls_required(stage: Stage) -> None:
+    stage.registered(ECHO[0])
+    alice = stage.agent("alice", transport="udp", user_agent="PrivateGSM/3.4.0 (Android)")
+    assert alice.register().code == 403  # the service accepts this account over TLS only
+    _calls(stage, alice)
+
+
 # ---- the server's side ------------------------------------------------------------------------
 
 def accounting_rows_lost(stage: Stage) -> None:
@@ -267,10 +309,11 @@ SCENARIOS: list[Scenario] = [
              "closed:temporary-network-problem", 1, {**L1_OK, "l1.call_other_party": "yes"}, caller="+15550001"),
     Scenario("wrong-password", "a wrong password in the app", wrong_password, "closed:client-misconfiguration", 2,
              {"l1.connection_status": "connecting", "l1.force_reconnection": "ok", "l1.test_call": "failed",
-              "l1.client_config": "wrong"}, {**NONE, "intake.operational_requirements": "met"}),
+              "l1.client_config": "wrong"}, {**NONE, "intake.operational_requirements": "met"},
+             remedy="right password in the app"),
     Scenario("account-disabled", "the account is disabled on the server", account_disabled,
              "closed:client-misconfiguration", 2, {"l1.force_reconnection": "ok", "l1.client_config": "wrong"},
-             {**NONE, "intake.operational_requirements": "met"}),
+             {**NONE, "intake.operational_requirements": "met"}, remedy="an administrator must re-enable it"),
     Scenario("client-too-old", "the app is older than the supported minimum", client_too_old,
              "closed:operational-requirements-violation", 0, {"intake.operational_requirements": "violated"}, {}),
     Scenario("sip-stack-version-only", "the User-Agent names the SIP stack's version, not the app's",
@@ -288,6 +331,21 @@ SCENARIOS: list[Scenario] = [
               "l2.client_logs": "collected"}, {**NONE, "l1.test_call": "failed"}),
     Scenario("flaky-link-heals", "the user's network dropped and came back", flaky_link_heals,
              "closed:temporary-network-problem", 1, {"l1.force_reconnection": "ok", "l1.call_other_party": "yes"}),
+    Scenario("callee-behind-expired-nat", "the other party's NAT binding expired: registered but unreachable",
+             callee_behind_expired_nat, "closed:not-an-issue", 1,
+             {**L1_OK, "l1.call_other_party": "no", "l1.other_party_registered": "no"}, needs=("netns",)),
+    Scenario("caller-network-blocks-tls", "the user's network blocks the SIP/TLS port; the user says the "
+             "reconnection failed", caller_network_blocks_tls, "handoff:connection-issues", 3,
+             {"l1.connection_status": "disconnected"},
+             {**NONE, "intake.operational_requirements": "met", "l1.force_reconnection": "failed"},
+             by_operator=True, needs=("netns",)),
+    Scenario("lossy-network-heals", "the user's network lost 20 % of packets, then healed", lossy_network_heals,
+             "closed:temporary-network-problem", 1, {**L1_OK, "l1.call_other_party": "yes"}, needs=("netns",)),
+    Scenario("udp-where-tls-required", "the app registers over UDP; the service requires TLS",
+             udp_where_tls_required, "closed:client-misconfiguration", 2,
+             {"l1.connection_status": "connecting", "l1.force_reconnection": "ok", "l1.test_call": "failed",
+              "l1.client_config": "wrong"}, {**NONE, "intake.operational_requirements": "met"},
+             lab={"tls_only": True}, remedy="transport TLS"),
     Scenario("accounting-rows-lost", "the accounts DB is write-locked: the reconnection leaves no accounting row",
              accounting_rows_lost, "closed:temporary-network-problem", 1,
              {**L1_OK, "l1.call_other_party": "yes"}),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.lab_fixtures import require_kamailio, require_pjsua2
+from tests.lab_fixtures import require_client_networks, require_kamailio, require_pjsua2
 from tests.scenarios.matrix import SCENARIOS, Scenario
 from tests.scenarios.play import play
 from tests.scenarios.stage import Stage
@@ -26,6 +26,8 @@ def scenario(request: pytest.FixtureRequest) -> Scenario:
 def stage(scenario: Scenario, tmp_path: Path) -> Iterator[Stage]:
     require_kamailio()
     require_pjsua2()
+    if "netns" in scenario.needs:
+        require_client_networks()
     with Stage(tmp_path, **scenario.lab) as made:
         yield made
 
@@ -44,3 +46,6 @@ def test_the_scenario_reaches_its_terminal_on_evidence(scenario: Scenario, stage
         assert decisive is not None and decisive["by"] == "operator"
     elif played.got.startswith(("closed:", "handoff:")):
         assert decisive is not None and decisive["by"] == "probe", decisive
+    if scenario.remedy:
+        closed = [e for e in played.view["events"] if e["kind"] == "closed"]
+        assert scenario.remedy in closed[-1]["data"]["instruction"]

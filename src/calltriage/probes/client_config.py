@@ -111,6 +111,8 @@ class ClientConfigProbe(BaseProbe):
         if reasons:
             ev["reasons"] = reasons
             # What to do follows from what was found: an administrator's job is not "fix the app".
+            if len(remedies) > 1 and _REMEDY["other"] in remedies:
+                remedies.remove(_REMEDY["other"])  # a specific remedy says more
             ev["remedy"] = " ".join(dict.fromkeys(remedies))
             return Verdict(FAIL, f"{user}'s app settings look wrong: " + "; ".join(reasons), ev)
         if server_side:
