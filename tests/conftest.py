@@ -86,3 +86,16 @@ def sqlite_db_url(tmp_path: Path) -> str:
     store.upgrade()
     store.dispose()
     return url
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _playbook_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The CLI's playbook cache goes to a folder of the test session, not the developer's home."""
+    folder = tmp_path_factory.mktemp("playbook-cache")
+    old = os.environ.get("CALLTRIAGE_CACHE_DIR")
+    os.environ["CALLTRIAGE_CACHE_DIR"] = str(folder)
+    yield
+    if old is None:
+        os.environ.pop("CALLTRIAGE_CACHE_DIR", None)
+    else:
+        os.environ["CALLTRIAGE_CACHE_DIR"] = old

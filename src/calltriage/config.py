@@ -91,6 +91,10 @@ class ServerConfig(BaseModel):
         default=None, description="transport every app must use, when no server table says it per account"
     )
     app_port: int | None = Field(default=None, ge=1, le=65535, description="server port every app must use")
+    acc_register_outcomes: bool = Field(
+        default=False,
+        description="the server's routing script accounts REGISTER outcomes in acc (a stock Kamailio does not)",
+    )
     timezone: str | None = Field(
         default=None, description="IANA time zone of the server's clock (Kamailio acc.time); default: this machine's"
     )
@@ -249,6 +253,7 @@ class ServerSettings(BaseSettings):
                 "app_transport": s.app_transport,
                 "app_port": s.app_port,
                 "timezone": s.timezone,
+                "acc_register_outcomes": s.acc_register_outcomes,
                 "console_url": s.console_url,
                 "ssh": f"{s.ssh_host}:{s.ssh_port}" if s.ssh_host else None,
                 "metrics_url": s.metrics_url,

@@ -141,8 +141,11 @@ class Contract:
         refused = [e for e in events.events if e.kind == "refused"]
         if self.world.records_refused_registers:
             assert refused and refused[-1].code in (401, 403)
+            assert events.sees_refusals is not False
         else:
+            # the silence must not pass for "no REGISTER": the backend says a refusal would not show
             assert not refused and not any(e.kind == "registered" for e in events.events)
+            assert events.sees_refusals is False
 
     # ----- calls -----
 

@@ -14,8 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from calltriage.errors import Conflict
 from calltriage.services.context import App, build_app
 from calltriage.services.incidents import Actor
+from calltriage.store.job_models import TriageJob
 from calltriage.store.jobqueue import JobQueue
-from calltriage.store.models import TriageJob
 
 
 class Clock:

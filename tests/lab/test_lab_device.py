@@ -102,6 +102,9 @@ def test_the_cli_runs_networks_and_devices_and_lab_down_removes_everything(tmp_p
         assert "REGISTER 200" in run("device", "reconnect", "alice")
         assert "1 NAT binding(s) forgotten" in run("net", "expire", "home")
         assert "TLS required" in run("device", "start", "carol", "--transport", "udp")
+        status = json.loads(run("status", "--json"))
+        assert status["networks"] == ["home"] and status["registered"]["alice"] == 1
+        assert {"name": "alice", "user": "alice", "network": "home", "running": True} in status["devices"]
     finally:
         runner.invoke(app, ["down", "--dir", folder])
     assert not [ns for ns in netcmd.namespaces() if ns.startswith(prefix)]
@@ -134,3 +137,31 @@ def test_networks_left_by_a_crashed_run_are_swept(lab_factory, tmp_path):
     while [link for link in netcmd.host_links() if link.startswith(net_id)] and time.monotonic() < end:
         time.sleep(0.1)
     assert not [link for link in netcmd.host_links() if link.startswith(net_id)]
+
+
+def test_after_the_nat_forgot_it_a_retrying_device_registers_on_a_new_connection(
+    lab_factory, client_network_factory, devices
+):
+    require_pjsua2()
+    lab = lab_factory()
+    net = client_network_factory(lab, "home")
+    alice = _start(devices, lab, "alice", network=net, retry_interval=1)
+    (old,) = lab.contacts("alice")
+    net.expire_nat()
+    refused = alice.request("reconnect")
+    assert refused["code"] == 503  # the old connection is dead: the server reset the unknown flow
+    end = time.monotonic() + 60
+    while len(lab.contacts("alice")) < 2 and time.monotonic() < end:
+        time.sleep(0.2)
+    received = sorted(c["Received"] for c in lab.contacts("alice"))
+    assert len(received) == 2 and old["Received"] in received  # the stale contact stays listed
+    assert [e["code"] for e in alice.request("events")["events"] if e.get("event") == "reg_state"][-1] == 200
+
+
+def test_one_account_on_two_devices(lab_factory, devices):
+    require_pjsua2()
+    lab = lab_factory()
+    _start(devices, lab, "bob")
+    second = _start(devices, lab, "bob", name="bob-tablet", transport="tcp")
+    assert second.started["code"] == 200 and second.state["user"] == "bob"
+    assert len(lab.contacts("bob")) == 2

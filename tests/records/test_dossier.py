@@ -51,7 +51,7 @@ def escalated(db_url: str) -> Iterator[tuple[App, int]]:
     callee = ProbeResult("sip.callee_liveness", ProbeStatus.OK,
                          "bob (+15550002) answers OPTIONS at 198.51.100.7",
                          {"account": "bob", "typed": "+15550002", "contact": "sip:bob@198.51.100.7:5060;ob",
-                          "rtt_ms": 12.5}, 0.2, outcome="yes")
+                          "rtt_ms": 12.5}, 0.2)
     app.incidents.record_probe(incident, "l1.other_party_registered", callee, actor=ANA)
     app.incidents.answer(incident, "no-conflict", actor=BEN)
     attach_log(app, incident, "alice-app.log", planted_log(), BEN)

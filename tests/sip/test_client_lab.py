@@ -18,7 +18,7 @@ TRANSPORTS = ["udp", "tcp", "tls"]
 def test_the_server_answers_options(kamailio_lab, transport):
     async def scenario():
         async with agent(kamailio_lab, None, transport) as ua:
-            return await ua.options(timeout=2)
+            return await ua.options(timeout=15)
 
     r = asyncio.run(scenario())
     assert r.code == 200
@@ -31,9 +31,9 @@ def test_register_succeeds_with_the_right_password_and_gets_401_with_a_wrong_one
             agent(kamailio_lab, "carol", transport) as good,
             agent(kamailio_lab, "carol", transport, password="wrong") as bad,
         ):
-            ok = await good.register(timeout=2, expires=30)
-            rejected = await bad.register(timeout=2, expires=30)
-            await good.register(timeout=2, expires=0)
+            ok = await good.register(timeout=15, expires=30)
+            rejected = await bad.register(timeout=15, expires=30)
+            await good.register(timeout=15, expires=0)
             return ok, rejected
 
     ok, rejected = asyncio.run(scenario())
@@ -45,12 +45,12 @@ def test_register_succeeds_with_the_right_password_and_gets_401_with_a_wrong_one
 def test_a_test_call_between_service_accounts_is_answered_and_hung_up(kamailio_lab, transport):
     async def scenario():
         async with agent(kamailio_lab, "svc-a", transport) as caller, agent(kamailio_lab, "svc-b", transport) as callee:
-            assert (await callee.register(timeout=2)).ok
+            assert (await callee.register(timeout=15)).ok
             try:
-                by_name = await caller.call("svc-b", timeout=3)
-                by_number = await caller.call("+15559002", timeout=3)
+                by_name = await caller.call("svc-b", timeout=15)
+                by_number = await caller.call("+15559002", timeout=15)
             finally:
-                await callee.register(timeout=2, expires=0)
+                await callee.register(timeout=15, expires=0)
             return by_name, by_number
 
     by_name, by_number = asyncio.run(scenario())
@@ -67,7 +67,7 @@ def test_a_call_to_a_pjsua2_user_is_answered(kamailio_lab, user_agent_factory):
 
     async def scenario():
         async with agent(kamailio_lab, "svc-a", "tls") as caller:
-            return await caller.call("+15550002", timeout=5)
+            return await caller.call("+15550002", timeout=15)
 
     try:
         call = asyncio.run(scenario())
@@ -80,7 +80,7 @@ def test_a_call_to_a_pjsua2_user_is_answered(kamailio_lab, user_agent_factory):
 def test_unknown_and_unregistered_callees_get_404_and_480(kamailio_lab, target, code):
     async def scenario():
         async with agent(kamailio_lab, "svc-a", "tls") as caller:
-            return await caller.call(target, timeout=3)
+            return await caller.call(target, timeout=15)
 
     call = asyncio.run(scenario())
     assert call.code == code and not call.answered
@@ -106,11 +106,11 @@ def test_a_call_nobody_answers_is_cancelled_at_the_deadline(kamailio_lab, user_a
 def test_options_through_the_server_reach_a_registered_device(kamailio_lab):
     async def scenario():
         async with agent(kamailio_lab, "svc-a", "tcp") as prober, agent(kamailio_lab, "carol", "udp") as carol:
-            await carol.register(timeout=2, expires=30)
+            await carol.register(timeout=15, expires=30)
             try:
-                return await prober.options("sip:carol@lab.test", timeout=2)
+                return await prober.options("sip:carol@lab.test", timeout=15)
             finally:
-                await carol.register(timeout=2, expires=0)
+                await carol.register(timeout=15, expires=0)
 
     r = asyncio.run(scenario())
     assert r.code == 200 and r.server == "calltriage-probe/0.1"
@@ -201,7 +201,7 @@ def test_the_client_answers_a_call_from_a_sipp_caller(kamailio_lab, tmp_path):
 
     async def go():
         async with agent(kamailio_lab, "svc-b", "udp") as callee:
-            assert (await callee.register(timeout=2)).ok
+            assert (await callee.register(timeout=15)).ok
             try:
                 proc = await asyncio.create_subprocess_exec(
                     sipp,
@@ -229,7 +229,7 @@ def test_the_client_answers_a_call_from_a_sipp_caller(kamailio_lab, tmp_path):
                 )
                 rc = await asyncio.wait_for(proc.wait(), 20)
             finally:
-                await callee.register(timeout=2, expires=0)
+                await callee.register(timeout=15, expires=0)
             return rc, list(callee.incoming.values())
 
     rc, calls = asyncio.run(go())

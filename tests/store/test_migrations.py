@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-import calltriage.store.auth_models  # noqa: F401 - registers the operator/webhook tables on Base
+import calltriage.store.auth_models  # registers the operator/webhook tables on Base
+import calltriage.store.job_models  # noqa: F401 - and the triage job table
 from calltriage.store import Store
 from calltriage.store.models import Base
 

@@ -91,6 +91,7 @@ class Agent:
                 user=req["user"], password=req["password"], domain=req.get("domain", "lab.test"),
                 host=req.get("host", "127.0.0.1"), port=int(req["port"]),
                 transport=req.get("transport", "tls"), expires=int(req.get("expires", 300)),
+                retry_interval=int(req.get("retry_interval", 0)),
             )
             self.account.answer_mode = req.get("answer_mode", "auto")
         else:

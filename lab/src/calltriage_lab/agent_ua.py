@@ -98,7 +98,7 @@ class AgentAccount(pj.Account):
     """The app's SIP account: registers through the server as outbound proxy."""
 
     def __init__(self, *, user: str, password: str, domain: str, host: str, port: int,
-                 transport: str, expires: int) -> None:
+                 transport: str, expires: int, retry_interval: int = 0) -> None:
         super().__init__()
         self.domain = domain
         self.reg_code: int | None = None
@@ -113,7 +113,9 @@ class AgentAccount(pj.Account):
         cfg.idUri = f"sip:{user}@{domain}"
         cfg.regConfig.registrarUri = f"sip:{host}:{port}{params}"
         cfg.regConfig.timeoutSec = expires
-        cfg.regConfig.retryIntervalSec = 0  # an app that gave up: tests want the first outcome
+        # 0: an app that gave up (tests want the first outcome); N: retry every N s on a new connection
+        cfg.regConfig.retryIntervalSec = retry_interval
+        cfg.regConfig.firstRetryIntervalSec = retry_interval
         cfg.sipConfig.proxies.append(f"sip:{host}:{port}{params};lr")
         cfg.sipConfig.authCreds.append(pj.AuthCredInfo("digest", "*", user, 0, password))
         cfg.natConfig.sipOutboundUse = 0

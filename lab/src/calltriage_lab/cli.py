@@ -100,7 +100,7 @@ def up(
     typer.echo(f"  server config: {info['config']}")
     typer.echo(f"  passwords: {info['secrets_dir']}/<user> (0600)")
     for a in info["accounts"]:
-        typer.echo(f"  {a['username']:<8} {a['number'] or '':<12} {a['edition']}")
+        typer.echo(f"  {a['username']:<8} {a['number'] or '':<12} {a['edition'] or ''}")
 
 
 @app.command()
@@ -130,6 +130,17 @@ def _remove_devices_and_networks(directory: Path) -> None:
         sweep(lab_prefix(directory))  # also what a crashed run left, registry or not
 
 
+def _clients(directory: Path) -> dict[str, Any]:
+    from calltriage_lab.clientnet import ClientNetwork
+    from calltriage_lab.device import Device
+
+    folder = directory / "devices"
+    devices = [Device(folder, p.stem) for p in sorted(folder.glob("*.json"))] if folder.is_dir() else []
+    return {"networks": [e["name"] for e in ClientNetwork.registered(directory)],
+            "devices": [{"name": d.name, "user": d.state.get("user"), "network": d.state.get("network"),
+                         "running": d.alive()} for d in devices]}
+
+
 @app.command()
 def status(directory: Path = DirOpt, json_out: bool = JsonOpt) -> None:
     """Is the lab running; who is registered."""
@@ -146,7 +157,7 @@ def status(directory: Path = DirOpt, json_out: bool = JsonOpt) -> None:
     registered = {a["username"]: len(lab.contacts(a["username"])) if lab and answering else None
                   for a in info["accounts"]}
     data = {**_summary(info), "running": lab is not None, "answering": answering,
-            "pid": info["pid"] if lab else None, "registered": registered}
+            "pid": info["pid"] if lab else None, "registered": registered, **_clients(directory)}
     if json_out:
         _emit(data)
         return
@@ -154,6 +165,11 @@ def status(directory: Path = DirOpt, json_out: bool = JsonOpt) -> None:
     typer.echo(f"Lab in {info['dir']}: {state}")
     for user, count in registered.items():
         typer.echo(f"  {user:<8} {'?' if count is None else count} contact(s)")
+    for net in data["networks"]:
+        typer.echo(f"  network {net}")
+    for dev in data["devices"]:
+        typer.echo(f"  device {dev['name']} ({dev['user']}, network {dev['network']}): "
+                   + ("running" if dev["running"] else "stopped"))
 
 
 @app.command()

@@ -16,6 +16,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+from calltriage_lab.errors import LabError
+
 Edition = Literal["professional", "enterprise"]
 DOMAIN = "lab.test"
 #: tables renamed by break_database("missing-table"): the accounts DB "is gone"
@@ -182,7 +184,8 @@ class LabDB:
 
     def _update_provisioning(self, username: str, column: str, value: Any) -> None:
         if not self.enrichments:
-            raise ValueError("this lab presents a stock Kamailio: it has no provisioning table")
+            raise LabError("this lab presents a stock Kamailio (lab up --stock): it has no provisioning table, "
+                           "so accounts cannot be disabled or reprovisioned; start it without --stock")
         with self.connect() as con:
             # column comes from a fixed allow-list, never from user input
             con.execute(
@@ -191,9 +194,15 @@ class LabDB:
             )
 
     def accounts(self) -> list[dict[str, Any]]:
-        """Provisioning rows (no passwords, no obfuscation keys); subscribers only on a stock lab."""
+        """Provisioning rows (no passwords, no obfuscation keys). A stock lab has no provisioning:
+        its subscribers with their first number, the rest unknown (None)."""
         if not self.enrichments:
-            return [{"username": r[0]} for r in self.sql("SELECT username FROM subscriber ORDER BY username")]
+            rows = self.sql(
+                "SELECT s.username, (SELECT a.alias_username FROM dbaliases a WHERE a.username = s.username"
+                " ORDER BY a.id LIMIT 1) FROM subscriber s ORDER BY s.username"
+            )
+            return [{"username": u, "display_name": u, "number": n, "edition": None, "transport": None,
+                     "port": None, "disabled": None} for u, n in rows]
         rows = self.sql(
             "SELECT username, display_name, number, edition, transport, port, disabled"
             " FROM provisioning ORDER BY username"

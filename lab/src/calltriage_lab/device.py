@@ -32,12 +32,12 @@ ANSWER_MODES = ("auto", "ring", "reject", "ignore")
 class Device:
     """Client side of one running device's control socket."""
 
-    def __init__(self, folder: Path, user: str) -> None:
+    def __init__(self, folder: Path, name: str) -> None:
         self.folder = folder
-        self.user = user
-        self.state_path = folder / f"{user}.json"
-        self.socket_path = folder / f"{user}.sock"
-        self.log_path = folder / f"{user}.log"
+        self.name = name  # the device's name: its user's unless started with another
+        self.state_path = folder / f"{name}.json"
+        self.socket_path = folder / f"{name}.sock"
+        self.log_path = folder / f"{name}.log"
         self.started: dict[str, Any] = {}
 
     @property
@@ -53,7 +53,7 @@ class Device:
     def request(self, cmd: str, timeout: float = 30.0, **params: Any) -> dict[str, Any]:
         """One control request; the reply dict (``ok`` false with ``error`` when refused)."""
         if not self.alive():
-            raise AgentError(f"device {self.user} is not running: `calltriage lab device start {self.user}`")
+            raise AgentError(f"device {self.name} is not running: `calltriage lab device start {self.name}`")
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.settimeout(timeout)
             try:
@@ -66,11 +66,11 @@ class Device:
                         break
                     data += chunk
             except (OSError, TimeoutError) as exc:
-                raise AgentError(f"device {self.user} did not answer {cmd!r}: {exc}") from None
+                raise AgentError(f"device {self.name} did not answer {cmd!r}: {exc}") from None
         if not data.strip():
             if cmd == "quit":
                 return {"ok": True}
-            raise AgentError(f"device {self.user} closed the control socket; see {self.log_path}")
+            raise AgentError(f"device {self.name} closed the control socket; see {self.log_path}")
         return dict(json.loads(data.splitlines()[0]))
 
     def stop(self, *, unregister: bool = False) -> None:
@@ -95,7 +95,7 @@ class Device:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        for path in (self.state_path, self.socket_path, self.folder / f"{self.user}.pw"):
+        for path in (self.state_path, self.socket_path, self.folder / f"{self.name}.pw"):
             path.unlink(missing_ok=True)
 
 
@@ -108,17 +108,25 @@ def devices_folder(lab_dir: Path) -> Path:
 def start_device(lab: LabServer, user: str, password: str, *, network: ClientNetwork | None = None,
                  transport: str = "tls", port: int | None = None, answer: str = "auto",
                  reject_code: int = 486, expires: int = 300, user_agent: str = "PrivateGSM/3.1.0 (Android)",
-                 ca_file: Path | None = None, verify_server: bool = True, timeout: float = 30.0) -> Device:
-    """Start a device in the background and wait until its first REGISTER has an outcome."""
+                 ca_file: Path | None = None, verify_server: bool = True, timeout: float = 30.0,
+                 retry_interval: int = 0, name: str | None = None) -> Device:
+    """Start a device in the background and wait until its first REGISTER has an outcome.
+
+    ``name`` (default: the user) tells two devices of one account apart (the callee on two
+    phones); ``retry_interval`` > 0 makes it re-REGISTER on a new connection after a failure,
+    as apps do."""
     if transport not in ("udp", "tcp", "tls"):
         raise LabError(f"unknown transport {transport!r}: use udp, tcp or tls")
     if answer not in ANSWER_MODES:
         raise LabError(f"unknown answer mode {answer!r}: use one of {', '.join(ANSWER_MODES)}")
+    name = name or user
+    if not name.replace("-", "").replace("_", "").isalnum():
+        raise LabError(f"device name {name!r}: use letters, digits, - and _")
     folder = devices_folder(lab.dir)
-    device = Device(folder, user)
+    device = Device(folder, name)
     if device.alive():
-        raise LabError(f"device {user} is already running: `calltriage lab device stop {user}` first")
-    secret = folder / f"{user}.pw"
+        raise LabError(f"device {name} is already running: `calltriage lab device stop {name}` first")
+    secret = folder / f"{name}.pw"
     secret.touch(mode=0o600)
     secret.chmod(0o600)
     secret.write_text(password)
@@ -128,7 +136,8 @@ def start_device(lab: LabServer, user: str, password: str, *, network: ClientNet
     argv = [sys.executable, "-m", "calltriage_lab.device_main", "--detached", "--log-file", str(device.log_path),
             "--control", str(device.socket_path), "--user", user, "--password-file", str(secret),
             "--host", host, "--port", str(port), "--transport", transport, "--expires", str(expires),
-            "--answer", answer, "--reject-code", str(reject_code), "--user-agent", user_agent, "--ca-file", str(ca)]
+            "--answer", answer, "--reject-code", str(reject_code), "--user-agent", user_agent, "--ca-file", str(ca),
+            "--retry-interval", str(retry_interval)]
     if not verify_server:
         argv.append("--no-verify")
     if network is not None:
@@ -137,8 +146,9 @@ def start_device(lab: LabServer, user: str, password: str, *, network: ClientNet
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     device.state_path.write_text(json.dumps({
-        "user": user, "pid": proc.pid, "network": network.name if network else None, "transport": transport,
-        "host": host, "port": port, "answer": answer, "expires": expires, "user_agent": user_agent,
+        "name": name, "user": user, "pid": proc.pid, "network": network.name if network else None,
+        "transport": transport, "host": host, "port": port, "answer": answer, "expires": expires,
+        "user_agent": user_agent, "retry_interval": retry_interval,
         "socket": str(device.socket_path), "log": str(device.log_path)}, indent=2) + "\n")
     end = time.monotonic() + timeout
     while time.monotonic() < end and proc.poll() is None:
@@ -153,7 +163,7 @@ def start_device(lab: LabServer, user: str, password: str, *, network: ClientNet
                 return device
         time.sleep(0.1)
     device.kill()
-    raise AgentError(f"device {user} did not start within {timeout:.0f} s: see {device.log_path}")
+    raise AgentError(f"device {name} did not start within {timeout:.0f} s: see {device.log_path}")
 
 
 def stop_all(lab_dir: Path) -> list[str]:

@@ -98,7 +98,8 @@ class Device(Agent):
         reply = self.handle({"cmd": "register", "user": self.args.user, "password": password,
                              "domain": self.args.domain, "host": self.args.host, "port": self.args.port,
                              "transport": self.args.transport, "expires": self.args.expires,
-                             "answer_mode": self.args.answer, "timeout": self.args.timeout})
+                             "answer_mode": self.args.answer, "timeout": self.args.timeout,
+                             "retry_interval": self.args.retry_interval})
         if self.account is not None:
             self.account.reject_code = self.args.reject_code
         self.emit({"event": "started", **{k: v for k, v in reply.items() if k != "ok"}, "registered": reply["ok"]})
@@ -135,6 +136,7 @@ def main() -> None:
     ap.add_argument("--answer", choices=("auto", "ring", "reject", "ignore"), default="auto")
     ap.add_argument("--reject-code", type=int, default=486)
     ap.add_argument("--timeout", type=float, default=8.0)
+    ap.add_argument("--retry-interval", type=int, default=0, help="re-REGISTER every N s after a failure")
     ap.add_argument("--user-agent", default="PrivateGSM/3.1.0 (Android)")
     ap.add_argument("--ca-file")
     ap.add_argument("--no-verify", action="store_true")

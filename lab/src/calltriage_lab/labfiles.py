@@ -87,6 +87,8 @@ def server_toml(lab: KamailioLab, min_client_version: str = MIN_CLIENT_VERSION) 
         'app_transport = "tls"',
         f"app_port = {lab.tls_port}",
     ]
+    if lab.enrichments:
+        lines += ["# the lab's routing script accounts every REGISTER outcome in acc", "acc_register_outcomes = true"]
     for role, username in (("a", "svc-a"), ("b", "svc-b")):
         lines += [
             "",

@@ -23,6 +23,7 @@ DirOpt = typer.Option(Path(".lab"), "--dir", help="Lab folder (default ./.lab)."
 JsonOpt = typer.Option(False, "--json", help="Print machine-readable JSON on stdout.")
 NameArg = typer.Argument(..., help="Network name (letters, digits, _).")
 UserArg = typer.Argument(..., help="Account the device acts as.")
+DeviceArg = typer.Argument(..., help="Device name: its user, unless started with --name.")
 
 
 def _lab(directory: Path) -> KamailioLab:
@@ -134,6 +135,9 @@ def device_start(
     reject_code: int = typer.Option(486, "--reject-code", help="SIP code when --answer reject (486, 603...)."),
     expires: int = typer.Option(300, "--expires", help="Registration expiry asked for, seconds."),
     user_agent: str = typer.Option("PrivateGSM/3.1.0 (Android)", "--user-agent"),
+    retry_interval: int = typer.Option(0, "--retry-interval",
+                                       help="Re-REGISTER every N s after a failure, on a new connection (0: give up)."),
+    name: str = typer.Option(None, "--name", help="Device name (default: the user); a second phone of one account."),
     directory: Path = DirOpt,
     json_out: bool = JsonOpt,
 ) -> None:
@@ -143,10 +147,11 @@ def device_start(
                 else labfiles.read_secret(lab.dir, user))
     network = ClientNetwork.attach(lab, net) if net else None
     dev = start_device(lab, user, password, network=network, transport=transport, port=port, answer=answer,
-                       reject_code=reject_code, expires=expires, user_agent=user_agent)
+                       reject_code=reject_code, expires=expires, user_agent=user_agent,
+                       retry_interval=retry_interval, name=name)
     info = {**dev.state, "register": {k: dev.started.get(k) for k in ("code", "reason", "expires")}}
-    _out(info, json_out, f"device {user} running (pid {info['pid']}): REGISTER {info['register']['code']} "
-         f"{info['register']['reason']}; control it with `calltriage lab device ... {user}`")
+    _out(info, json_out, f"device {dev.name} running (pid {info['pid']}): REGISTER {info['register']['code']} "
+         f"{info['register']['reason']}; control it with `calltriage lab device ... {dev.name}`")
 
 
 def _device(directory: Path, user: str) -> Device:
@@ -163,7 +168,7 @@ def _request(directory: Path, user: str, cmd: str, json_out: bool, **params: Any
 
 
 @device_app.command("reconnect")
-def device_reconnect(user: str = UserArg, directory: Path = DirOpt, json_out: bool = JsonOpt) -> None:
+def device_reconnect(user: str = DeviceArg, directory: Path = DirOpt, json_out: bool = JsonOpt) -> None:
     """Force a manual reconnection: REGISTER again over the device's connection."""
     r = _request(directory, user, "reconnect", json_out)
     if not json_out:
@@ -171,7 +176,7 @@ def device_reconnect(user: str = UserArg, directory: Path = DirOpt, json_out: bo
 
 
 @device_app.command("answer")
-def device_answer(user: str = UserArg, mode: str = typer.Argument(..., help="|".join(ANSWER_MODES)),
+def device_answer(user: str = DeviceArg, mode: str = typer.Argument(..., help="|".join(ANSWER_MODES)),
                   code: int = typer.Option(486, "--code", help="SIP code for reject."),
                   directory: Path = DirOpt) -> None:
     """How the device treats incoming calls from now on."""
@@ -182,7 +187,7 @@ def device_answer(user: str = UserArg, mode: str = typer.Argument(..., help="|".
 
 
 @device_app.command("call")
-def device_call(user: str = UserArg, target: str = typer.Argument(..., help="Number, user or sip: URI."),
+def device_call(user: str = DeviceArg, target: str = typer.Argument(..., help="Number, user or sip: URI."),
                 timeout: float = typer.Option(10.0, "--timeout"), directory: Path = DirOpt,
                 json_out: bool = JsonOpt) -> None:
     """Place a call from the device (hung up shortly after it is answered)."""
@@ -192,19 +197,19 @@ def device_call(user: str = UserArg, target: str = typer.Argument(..., help="Num
 
 
 @device_app.command("status")
-def device_status(user: str = UserArg, directory: Path = DirOpt) -> None:
+def device_status(user: str = DeviceArg, directory: Path = DirOpt) -> None:
     """Registration state and calls of a running device (JSON)."""
     _out(_device(directory, user).request("status"), True, "")
 
 
 @device_app.command("events")
-def device_events(user: str = UserArg, since: int = typer.Option(0, "--since"), directory: Path = DirOpt) -> None:
+def device_events(user: str = DeviceArg, since: int = typer.Option(0, "--since"), directory: Path = DirOpt) -> None:
     """Events the device saw (registrations, incoming calls, call states) as JSON."""
     _out(_device(directory, user).request("events", since=since), True, "")
 
 
 @device_app.command("stop")
-def device_stop(user: str = UserArg, unregister: bool = typer.Option(False, "--unregister",
+def device_stop(user: str = DeviceArg, unregister: bool = typer.Option(False, "--unregister",
                 help="Un-REGISTER before leaving (default: leave the contact, like a killed app)."),
                 directory: Path = DirOpt) -> None:
     """Stop a device (no un-REGISTER unless --unregister)."""
@@ -218,5 +223,6 @@ def device_list(directory: Path = DirOpt, json_out: bool = JsonOpt) -> None:
     folder = devices_folder(directory.resolve())
     rows = [{**Device(folder, p.stem).state, "running": Device(folder, p.stem).alive()}
             for p in sorted(folder.glob("*.json"))]
-    _out(rows, json_out, "\n".join(f"{r['user']} pid={r['pid']} net={r['network']} running={r['running']}"
+    _out(rows, json_out, "\n".join(f"{r.get('name', r['user'])} user={r['user']} pid={r['pid']} net={r['network']} "
+                                   f"running={r['running']}"
                                    for r in rows) or "no devices")

@@ -193,6 +193,10 @@ class RegistrationEvents:
     unavailable: Mapping[str, str] = field(default_factory=dict)
     # sources among ``sources`` whose records have sub-second times
     precise_sources: tuple[str, ...] = ()
+    # whether a REGISTER the server refused would show among the events: False when the backend
+    # knows it would not (the server records only successful registrations: then silence does not
+    # mean that no REGISTER reached it), None when the backend does not say
+    sees_refusals: bool | None = None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,4 +1,6 @@
-"""`calltriage playbook test|new|errors`: playbooks tested as data, scaffolds, the message catalogue."""
+"""`calltriage playbook test|new|errors`: playbooks tested as data, scaffolds, the message catalogue.
+
+Registered in ``cli/playbook.py`` (imported when one of them runs)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,6 @@ from typing import Any
 import typer
 
 from calltriage.cli.common import GLOBALS, JsonOpt, echo, emit_json
-from calltriage.cli.playbook import app
 from calltriage.errors import CalltriageError, InvalidAnswer, NotFound
 from calltriage.services.catalog import PlaybookCatalog, playbook_dirs
 from calltriage.services.playbook_tests import companion, load_messages, test_all
@@ -53,7 +54,6 @@ def cases_yaml(cases: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-@app.command("test")
 def test_(
     playbook_id: str = typer.Argument(None, help="One playbook (default: every playbook)."),
     draft: bool = typer.Option(False, "--draft", help="Print draft cases (YAML) for the outcomes no case takes."),
@@ -136,7 +136,6 @@ cases:
 """
 
 
-@app.command()
 def new(
     playbook_id: str = typer.Argument(..., help="The new playbook's id (lowercase words joined by dashes)."),
     title: str = typer.Option(None, "--title", help="Its title (default: from the id)."),
@@ -164,7 +163,6 @@ def new(
     echo(f"Next: edit them, then `calltriage playbook validate {path}` and `calltriage playbook test {playbook_id}`.")
 
 
-@app.command()
 def errors(
     message: str = typer.Argument(None, help="The app's exact message (default: list the catalogue)."),
     playbook_id: str = typer.Option("specific-error", "--playbook", help="The playbook whose catalogue to read."),

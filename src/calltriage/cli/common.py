@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -25,7 +26,18 @@ JsonOpt = typer.Option(False, "--json", help="Print machine-readable JSON on std
 
 
 def app_for(*, ready: bool = True) -> App:
-    return build_app(GLOBALS.db, GLOBALS.playbooks, ready=ready)
+    return build_app(GLOBALS.db, GLOBALS.playbooks, ready=ready, cache_dir=_cache_dir())
+
+
+def _cache_dir() -> Path | None:
+    """Validated playbooks are cached per user ($CALLTRIAGE_CACHE_DIR, else $XDG_CACHE_HOME/calltriage)."""
+    import os
+
+    explicit = os.environ.get("CALLTRIAGE_CACHE_DIR")
+    if explicit is not None:
+        return Path(explicit).expanduser() if explicit else None
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path("~/.cache").expanduser())
+    return Path(base) / "calltriage" / "playbooks"
 
 
 def emit_json(data: Any) -> None:

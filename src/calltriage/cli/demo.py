@@ -20,7 +20,3 @@ def demo(as_: str = typer.Option("ana", "--as", help="Operator name."), json_out
     echo(f"Demo incident {view['id']} opened. Answer each step; q leaves, "
          f"`calltriage incident run {view['id']}` resumes.\n")
     guide(app, view["id"], as_)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("demo")(demo)

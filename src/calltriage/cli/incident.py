@@ -7,9 +7,16 @@ from typing import Any
 import typer
 
 from calltriage.cli.common import JsonOpt, actor, app_for, echo, emit_json
+from calltriage.cli.lazy import Lazy, lazy_group
 from calltriage.errors import InvalidAnswer
 
-app = typer.Typer(no_args_is_help=True)
+# The record commands (client logs, dossier) live in cli/records.py, imported when they run.
+app = typer.Typer(no_args_is_help=True, cls=lazy_group({
+    "attach": Lazy("calltriage.cli.records:attach"),
+    "attachments": Lazy("calltriage.cli.records:attachments"),
+    "analyze": Lazy("calltriage.cli.records:analyze"),
+    "dossier": Lazy("calltriage.cli.records:dossier"),
+}))
 
 AsOpt = typer.Option(None, "--as", help="Operator name (default: $CALLTRIAGE_OPERATOR or your login).")
 NoteOpt = typer.Option("", "--note", help="A note recorded with the answer.")
@@ -117,7 +124,10 @@ def show(incident_id: int = typer.Argument(..., metavar="ID"), json_out: bool = 
 @app.command("next")
 def next_(incident_id: int = typer.Argument(..., metavar="ID"), json_out: bool = JsonOpt) -> None:
     """Show the step the incident waits for."""
-    step = app_for().incidents.next_step(incident_id)
+    from calltriage.services.steps import current_step
+
+    app_ = app_for()
+    step = current_step(app_.store, app_.catalog, incident_id)  # without the ORM: the command scripts run most
     if json_out:
         emit_json(step)
     elif step["node"] is None:

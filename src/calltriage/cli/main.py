@@ -4,59 +4,36 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
+from typer import _click as click  # the click that typer vendors: its exceptions are what it raises
 
-from calltriage.cli import authoring, incident, playbook
 from calltriage.cli.common import GLOBALS, JsonOpt, app_for, echo, emit_json
+from calltriage.cli.lazy import Lazy, fast_coercion, lazy_group
 from calltriage.errors import CalltriageError
 
+# Every command of the CLI, each imported only when it runs (plus the `calltriage.cli` entry
+# points of other installed packages, e.g. `lab` from calltriage-lab).
+COMMANDS = {
+    "incident": Lazy("calltriage.cli.incident:app", "Open, follow and answer incidents."),
+    "playbook": Lazy("calltriage.cli.playbook:app", "List, validate, test and draw playbooks."),
+    "triage": Lazy("calltriage.cli.triage:triage"),
+    "worker": Lazy("calltriage.cli.worker:worker"),
+    "report": Lazy("calltriage.cli.records:report"),
+    "server": Lazy("calltriage.probes.cli:app", "Check the SIP server configuration and reach each part."),
+    "user": Lazy("calltriage.cli.users:app", "Operator accounts: add, list, disable, token."),
+    "serve": Lazy("calltriage.web.cli:serve"),
+    "demo": Lazy("calltriage.cli.demo:demo"),
+}
+
+fast_coercion()
 app = typer.Typer(
     name="calltriage",
     help="Troubleshooting desk for secure-VoIP support teams.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    cls=lazy_group(COMMANDS, plugins=True),
 )
-app.add_typer(incident.app, name="incident", help="Open, follow and answer incidents.")
-app.add_typer(playbook.app, name="playbook", help="List, validate, test and draw playbooks.")
-_ = authoring  # registers `playbook test|new|errors`
-
-
-def _mount_optional() -> None:
-    """Sub-apps of other layers; each is optional so that a partial checkout still runs."""
-    from importlib import import_module
-
-    for module, name, text in (
-        ("calltriage.probes.cli", "server", "Check the SIP server configuration and reach each part."),
-        ("calltriage.cli.triage", None, None),
-        ("calltriage.cli.worker", None, None),
-        ("calltriage.cli.records", None, None),
-        ("calltriage.cli.users", None, None),
-        ("calltriage.web.cli", None, None),
-        ("calltriage.cli.demo", None, None),
-    ):
-        try:
-            mod = import_module(module)
-        except ImportError as exc:
-            if exc.name and exc.name.startswith(module):
-                continue
-            raise
-        if name is not None:
-            app.add_typer(mod.app, name=name, help=text)
-        else:
-            mod.register(app)
-    _mount_plugins()
-
-
-def _mount_plugins() -> None:
-    """Command groups of other installed packages (the SIP lab is one: `calltriage-lab` declares
-    ``lab = "calltriage_lab.cli:app"`` in the ``calltriage.cli`` entry point group)."""
-    from importlib.metadata import entry_points
-
-    for entry in entry_points(group="calltriage.cli"):
-        sub = entry.load()
-        app.add_typer(sub, name=entry.name, help=(sub.info.help or None))
 
 
 @app.callback()
@@ -81,9 +58,6 @@ def init(json_out: bool = JsonOpt) -> None:
         echo(f"Database ready: {app_.store.safe_url}")
 
 
-_mount_optional()
-
-
 def run() -> None:
     debug = "--debug" in sys.argv
     try:
@@ -93,7 +67,7 @@ def run() -> None:
             raise
         sys.stderr.write(f"Error: {exc}\n")
         sys.exit(1)
-    except click.exceptions.Abort:
+    except typer.Abort:
         sys.stderr.write("Aborted.\n")
         sys.exit(130)
     except click.ClickException as exc:

@@ -8,12 +8,18 @@ from typing import Any
 import typer
 
 from calltriage.cli.common import GLOBALS, JsonOpt, app_for, echo, emit_json
+from calltriage.cli.lazy import Lazy, lazy_group
 from calltriage.engine.loader import load_playbook
 from calltriage.engine.render import family_to_dot, family_to_mermaid, to_dot, to_mermaid
 from calltriage.errors import CalltriageError, PlaybookError
 from calltriage.services.catalog import PlaybookCatalog, known_probes, playbook_dirs
 
-app = typer.Typer(no_args_is_help=True)
+# Authoring commands live in cli/authoring.py, imported when they run.
+app = typer.Typer(no_args_is_help=True, cls=lazy_group({
+    "test": Lazy("calltriage.cli.authoring:test_"),
+    "new": Lazy("calltriage.cli.authoring:new"),
+    "errors": Lazy("calltriage.cli.authoring:errors"),
+}))
 
 
 def _catalog() -> PlaybookCatalog:

@@ -127,13 +127,3 @@ def _print_findings(findings: list[dict[str, Any]]) -> None:
         echo(f"{f['rank']}. {f['title']}{score}" + (f": {f['summary']}" if f["summary"] else ""))
         for line in f["lines"][:10]:
             echo(f"     | {line}")
-
-
-def register(app: typer.Typer) -> None:
-    from calltriage.cli import incident
-
-    app.command("report")(report)
-    incident.app.command("attach")(attach)
-    incident.app.command("attachments")(attachments)
-    incident.app.command("analyze")(analyze)
-    incident.app.command("dossier")(dossier)

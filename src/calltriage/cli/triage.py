@@ -82,8 +82,3 @@ def triage(
         echo(_verdict(view))
     else:
         echo(f"{view['status']}: {view['handoff'] or ''}")
-
-
-def register(app: typer.Typer) -> None:
-    app.command("triage")(triage)
-

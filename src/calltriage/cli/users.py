@@ -97,7 +97,3 @@ def token(
     else:
         echo(secret)
         typer.echo(f"Token for {info.name} ({info.role}); shown once. Use: Authorization: Bearer <token>", err=True)
-
-
-def register(root: typer.Typer) -> None:
-    root.add_typer(app, name="user", help="Operator accounts: add, list, disable, token.")

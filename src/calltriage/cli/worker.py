@@ -47,7 +47,3 @@ def worker(
     runner.close()
     app.close()
     echo("Triage worker stopped; jobs it was running are taken over by another worker when their lease expires.")
-
-
-def register(app: typer.Typer) -> None:
-    app.command("worker")(worker)

@@ -6,9 +6,8 @@ Every problem names the file, the line, the node and the field, and suggests a f
 
 from __future__ import annotations
 
-import difflib
 import hashlib
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -18,8 +17,13 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from calltriage.domain.model import Category, NodeKind, ProbeStatus
+from calltriage.engine.graph_checks import check_graph
+from calltriage.engine.problems import Problems, did_you_mean
 from calltriage.engine.spec import ExternalSpec, NodeSpec, OutcomeSpec, PlaybookSpec
+from calltriage.engine.yaml_guard import MAX_NODES, MAX_SOURCE_BYTES, check_yaml_limits
 from calltriage.errors import PlaybookError
+
+__all__ = ["MAX_NODES", "MAX_SOURCE_BYTES", "load_playbook", "parse_playbook"]
 
 TOP_FIELDS = {"schema", "id", "title", "description", "start", "entries", "external", "nodes"}
 COMMON_FIELDS = {"id", "kind", "level", "prompt", "help"}
@@ -31,27 +35,6 @@ KIND_FIELDS: dict[NodeKind, set[str]] = {
     NodeKind.HANDOFF: {"playbook", "category"},
 }
 LEVELS = (1, 2, 3)
-
-
-def did_you_mean(word: str, options: Iterable[str]) -> str:
-    close = difflib.get_close_matches(str(word), list(options), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-class _Problems:
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.items: list[str] = []
-
-    def add(self, line: int, message: str, node: str | None = None, field: str | None = None) -> None:
-        where = f"{self.path}:{line}" if line else self.path
-        parts = [where, f"node {node}" if node else "", f"field {field}" if field else "", message]
-        self.items.append(": ".join(p for p in parts if p))
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            head = self.items[0] if len(self.items) == 1 else f"{self.items[0]} (+{len(self.items) - 1} more)"
-            raise PlaybookError(head, problems=list(self.items))
 
 
 def _line(obj: Any, key: Any = None) -> int:
@@ -83,8 +66,11 @@ def parse_playbook(source: str, path: str = "<playbook>", known_probes: Collecti
     ``known_probes`` None skips the probe-name check; ``known_playbooks`` None skips the check
     that handoff targets exist (used when replaying a pinned version).
     """
-    problems = _Problems(path)
+    problems = Problems(path)
     try:
+        too_much = check_yaml_limits(source)
+        if too_much:
+            raise PlaybookError(f"{path}: {too_much}")
         doc = YAML(typ="rt", pure=True).load(source)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -107,6 +93,10 @@ def parse_playbook(source: str, path: str = "<playbook>", known_probes: Collecti
     if doc.get("schema", 1) != 1:
         problems.add(_line(doc, "schema"), f"unsupported schema {doc['schema']!r}: this calltriage reads schema 1")
 
+    count = len(doc["nodes"]) if isinstance(doc["nodes"], list) else 0
+    if count > MAX_NODES:
+        raise PlaybookError(f"{path}: {count} nodes, over the limit of {MAX_NODES} nodes per playbook: "
+                            "split it into playbooks joined by handoffs")
     external = _externals(doc, problems)
     nodes = _nodes(doc, problems, external, known_probes,
                    None if known_playbooks is None else set(known_playbooks))
@@ -117,7 +107,7 @@ def parse_playbook(source: str, path: str = "<playbook>", known_probes: Collecti
     if start not in nodes:
         problems.add(_line(doc, "start"), f"start node {start!r} does not exist{did_you_mean(start, nodes)}")
     problems.raise_if_any()
-    _check_graph(problems, nodes, entries, start)
+    check_graph(problems, nodes, entries, start)
     problems.raise_if_any()
 
     return PlaybookSpec(
@@ -134,7 +124,7 @@ def parse_playbook(source: str, path: str = "<playbook>", known_probes: Collecti
     )
 
 
-def _externals(doc: CommentedMap, problems: _Problems) -> dict[str, ExternalSpec]:
+def _externals(doc: CommentedMap, problems: Problems) -> dict[str, ExternalSpec]:
     raw = doc.get("external")
     if raw is None:
         return {}
@@ -150,7 +140,7 @@ def _externals(doc: CommentedMap, problems: _Problems) -> dict[str, ExternalSpec
     return out
 
 
-def _entries(doc: CommentedMap, problems: _Problems, nodes: dict[str, NodeSpec]) -> dict[str, str]:
+def _entries(doc: CommentedMap, problems: Problems, nodes: dict[str, NodeSpec]) -> dict[str, str]:
     raw = doc.get("entries")
     if raw is None:
         return {}
@@ -166,7 +156,7 @@ def _entries(doc: CommentedMap, problems: _Problems, nodes: dict[str, NodeSpec])
     return out
 
 
-def _nodes(doc: CommentedMap, problems: _Problems, external: dict[str, ExternalSpec],
+def _nodes(doc: CommentedMap, problems: Problems, external: dict[str, ExternalSpec],
            known_probes: Collection[str] | None, known_playbooks: set[str] | None) -> dict[str, NodeSpec]:
     raw = doc.get("nodes")
     if not isinstance(raw, CommentedSeq) or not raw:
@@ -188,7 +178,7 @@ def _nodes(doc: CommentedMap, problems: _Problems, external: dict[str, ExternalS
     return nodes
 
 
-def _node(item: CommentedMap, problems: _Problems, external: dict[str, ExternalSpec],
+def _node(item: CommentedMap, problems: Problems, external: dict[str, ExternalSpec],
           known_probes: Collection[str] | None, known_playbooks: set[str] | None) -> NodeSpec | None:
     line = _line(item)
     node_id = item.get("id")
@@ -258,7 +248,7 @@ def _node(item: CommentedMap, problems: _Problems, external: dict[str, ExternalS
     return spec
 
 
-def _check_fields(item: CommentedMap, spec: NodeSpec, problems: _Problems,
+def _check_fields(item: CommentedMap, spec: NodeSpec, problems: Problems,
                   known_probes: Collection[str] | None) -> NodeSpec:
     probe = str(item.get("probe") or "")
     if not probe:
@@ -305,13 +295,13 @@ def _check_fields(item: CommentedMap, spec: NodeSpec, problems: _Problems,
                     on_silence=str(on_silence) if on_silence is not None else None)
 
 
-def _close_fields(item: CommentedMap, spec: NodeSpec, problems: _Problems) -> NodeSpec:
+def _close_fields(item: CommentedMap, spec: NodeSpec, problems: Problems) -> NodeSpec:
     if not item.get("resolution"):
         problems.add(spec.line, "a close needs a resolution code", spec.id, "resolution")
     return _replace(spec, resolution=str(item.get("resolution") or ""), category=_category(item, spec, problems))
 
 
-def _category(item: CommentedMap, spec: NodeSpec, problems: _Problems) -> str:
+def _category(item: CommentedMap, spec: NodeSpec, problems: Problems) -> str:
     category = str(item.get("category") or "")
     names = [c.value for c in Category]
     if category not in names:
@@ -324,82 +314,3 @@ def _replace(spec: NodeSpec, **changes: Any) -> NodeSpec:
     from dataclasses import replace
 
     return replace(spec, **changes)
-
-
-def _successors(node: NodeSpec, entries: dict[str, str]) -> list[str]:
-    if node.kind is NodeKind.ESCALATE:
-        return [entries[node.request]] if node.request in entries else []
-    return [o.next for o in node.outcomes.values()]
-
-
-def _check_graph(problems: _Problems, nodes: dict[str, NodeSpec], entries: dict[str, str], start: str) -> None:
-    for node in nodes.values():
-        for outcome in node.outcomes.values():
-            if outcome.next not in nodes:
-                problems.add(node.line, f"outcome {outcome.name!r} leads to unknown node {outcome.next!r}"
-                             f"{did_you_mean(outcome.next, nodes)}", node.id, "outcomes")
-        if node.kind is NodeKind.ESCALATE and node.request and node.request not in entries:
-            problems.add(node.line, f"no entry node for request {node.request!r}: add it under `entries:`"
-                         f"{did_you_mean(node.request, entries)}", node.id, "request")
-    if problems.items:
-        return
-    for node in nodes.values():
-        for succ in _successors(node, entries):
-            target = nodes[succ]
-            if target.level < node.level:
-                problems.add(node.line, f"level goes down from {node.level} to {target.level} ({target.id}): "
-                             "levels only go up; escalate instead", node.id, "level")
-        if node.kind is NodeKind.ESCALATE and node.request in entries and node.to_level:
-            entry = nodes[entries[node.request]]
-            if entry.level != node.to_level:
-                problems.add(node.line, f"escalates to level {node.to_level} but entry {entry.id} is level "
-                             f"{entry.level}: make them equal", node.id, "to_level")
-    terminals = {n.id for n in nodes.values() if n.kind.terminal}
-    for node in nodes.values():
-        if not _reach([node.id], nodes, entries) & terminals:
-            problems.add(node.line, "no path from here ends in a close or a handoff: route an outcome to one",
-                         node.id)
-    _check_cycles(problems, nodes, entries)
-    if problems.items:
-        return
-    reachable = _reach([start], nodes, entries)
-    for node in nodes.values():
-        if node.id not in reachable:
-            problems.add(node.line, "unreachable from the start node: route an outcome to it or remove it", node.id)
-
-
-def _reach(starts: list[str], nodes: dict[str, NodeSpec], entries: dict[str, str]) -> set[str]:
-    seen: set[str] = set()
-    stack = list(starts)
-    while stack:
-        current = stack.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        stack.extend(_successors(nodes[current], entries))
-    return seen
-
-
-def _check_cycles(problems: _Problems, nodes: dict[str, NodeSpec], entries: dict[str, str]) -> None:
-    white, grey, black = 0, 1, 2
-    color = dict.fromkeys(nodes, white)
-    trail: list[str] = []
-
-    def visit(node_id: str) -> bool:
-        color[node_id] = grey
-        trail.append(node_id)
-        for succ in _successors(nodes[node_id], entries):
-            if color[succ] == grey:
-                loop = [*trail[trail.index(succ):], succ]
-                problems.add(nodes[node_id].line, f"cycle {' -> '.join(loop)}: playbooks are acyclic; "
-                             "route one outcome forward", node_id)
-                return True
-            if color[succ] == white and visit(succ):
-                return True
-        trail.pop()
-        color[node_id] = black
-        return False
-
-    for node_id in nodes:
-        if color[node_id] == white and visit(node_id):
-            return

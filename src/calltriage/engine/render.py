@@ -56,12 +56,12 @@ def to_mermaid(spec: PlaybookSpec, path: Sequence[str] = ()) -> str:
     lines = ["flowchart TD"]
     for node in spec.nodes.values():
         left, right = SHAPES_MERMAID[node.kind]
-        text = label(node).replace('"', "'")
+        text = _mermaid_text(label(node))
         lines.append(f'    {_mid(node.id)}{left}"{text}"{right}')
     taken = _taken(path)
     highlighted = []
     for index, (src, dst, name) in enumerate(edges(spec)):
-        lines.append(f"    {_mid(src)} -->|{name}| {_mid(dst)}")
+        lines.append(f'    {_mid(src)} -->|"{_mermaid_text(name)}"| {_mid(dst)}')
         if (src, dst) in taken:
             highlighted.append(str(index))
     if path:
@@ -72,16 +72,31 @@ def to_mermaid(spec: PlaybookSpec, path: Sequence[str] = ()) -> str:
     return "\n".join(lines) + "\n"
 
 
+def dot_string(text: str) -> str:
+    """``text`` as a quoted DOT string: quotes and backslashes escaped, no line breaks."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + " ".join(escaped.split("\n")).replace("\r", " ") + '"'
+
+
+def _mermaid_text(text: str) -> str:
+    """Text for a Mermaid label: quotes, pipes, brackets and line breaks as entities or spaces."""
+    for char, entity in (("&", "#amp;"), ('"', "#quot;"), ("|", "#124;"), ("[", "#91;"), ("]", "#93;"),
+                         ("{", "#123;"), ("}", "#125;"), ("<", "#lt;"), (">", "#gt;")):
+        text = text.replace(char, entity)
+    return " ".join(text.splitlines())
+
+
 def to_dot(spec: PlaybookSpec, path: Sequence[str] = ()) -> str:
     visited = set(path)
     taken = _taken(path)
-    lines = [f'digraph "{spec.id}" {{', "    rankdir=TB;", '    node [fontname="Helvetica", fontsize=10];']
+    lines = [f"digraph {dot_string(spec.id)} {{", "    rankdir=TB;", '    node [fontname="Helvetica", fontsize=10];']
     for node in spec.nodes.values():
         style = ', style=filled, fillcolor="#ffe08a"' if node.id in visited else ""
-        lines.append(f'    "{node.id}" [label="{label(node)}", shape={SHAPES_DOT[node.kind]}{style}];')
+        lines.append(f"    {dot_string(node.id)} [label={dot_string(label(node))}, "
+                     f"shape={SHAPES_DOT[node.kind]}{style}];")
     for src, dst, name in edges(spec):
         style = ', color="#b7791f", penwidth=3' if (src, dst) in taken else ""
-        lines.append(f'    "{src}" -> "{dst}" [label="{name}"{style}];')
+        lines.append(f"    {dot_string(src)} -> {dot_string(dst)} [label={dot_string(name)}{style}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 

@@ -101,6 +101,10 @@ class ReconnectionProbe(BaseProbe):
         if reg is not None:
             ev.update(reg.evidence())
         ev["watched"] = f"REGISTER and connection events of {acct.username} ({', '.join(events.sources)})"
+        if events.sees_refusals is False:
+            ev["sees_refusals"] = False
         # Silence is not evidence: maybe the user has not acted yet. The operator decides.
+        refusals = "" if events.sees_refusals is not False else (
+            " (this server does not record refused REGISTERs: one refused would not show here)")
         return Verdict(SILENT, f"no evidence yet: no REGISTER from {acct.who} reached the server within "
-                       f"{ctx.wait:g} s", ev)
+                       f"{ctx.wait:g} s{refusals}", ev)

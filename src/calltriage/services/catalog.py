@@ -8,14 +8,16 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from calltriage.engine.loader import load_playbook, parse_playbook
 from calltriage.engine.spec import PlaybookSpec
 from calltriage.errors import NotFound, PlaybookError
+from calltriage.services.spec_cache import SpecCache, file_key, pinned_key
 from calltriage.store import Store
-from calltriage.store.models import PlaybookVersion
 
-# The repository's playbooks/ folder (the package is installed editable from a checkout).
-BUNDLED = Path(__file__).resolve().parents[3] / "playbooks"
+# An installed wheel carries the playbooks inside the package (setup.py copies them there);
+# an editable install from a checkout reads the repository's playbooks/ folder.
+PACKAGED = Path(__file__).resolve().parents[1] / "playbooks"
+CHECKOUT = Path(__file__).resolve().parents[3] / "playbooks"
+BUNDLED = PACKAGED if PACKAGED.is_dir() else CHECKOUT
 
 
 def playbook_dirs(explicit: str | None = None) -> list[Path]:
@@ -41,11 +43,20 @@ def known_probes() -> frozenset[str] | None:
 
 
 class PlaybookCatalog:
-    def __init__(self, store: Store | None, dirs: list[Path], probes: Collection[str] | None = None) -> None:
+    def __init__(self, store: Store | None, dirs: list[Path], probes: Collection[str] | None = None,
+                 cache: SpecCache | None = None) -> None:
         self.store = store
         self.dirs = dirs
-        self.probes = probes if probes is not None else known_probes()
+        self._probes = probes
+        self.cache = cache or SpecCache(None)
         self._pinned: dict[tuple[str, str], PlaybookSpec] = {}
+
+    @property
+    def probes(self) -> Collection[str] | None:
+        # Only validating a playbook file needs the probe names: replaying a pinned one does not.
+        if self._probes is None:
+            self._probes = known_probes()
+        return self._probes
 
     def files(self) -> list[Path]:
         found: list[Path] = []
@@ -79,10 +90,20 @@ class PlaybookCatalog:
         return playbook_id in self.ids()
 
     def _load(self, path: Path, ids: list[str]) -> PlaybookSpec:
-        return load_playbook(path, self.probes, known_playbooks=ids)
+        from calltriage.engine.loader import load_playbook, parse_playbook
+
+        try:
+            source = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return load_playbook(path, self.probes, known_playbooks=ids)  # raises its one-line error
+        probes = self.probes
+        return self.cache.get(file_key(source, str(path), probes, ids),
+                              lambda: parse_playbook(source, str(path), probes, known_playbooks=ids))
 
     def pin(self, spec: PlaybookSpec) -> None:
         """Keep this version's source in the store, so the incident can replay it forever."""
+        from calltriage.store.models import PlaybookVersion
+
         assert self.store is not None
         with self.store.write() as session:
             if session.get(PlaybookVersion, (spec.id, spec.version)) is None:
@@ -95,21 +116,27 @@ class PlaybookCatalog:
         key = (playbook_id, version)
         spec = self._pinned.get(key)
         if spec is None:
-            spec = self._pinned[key] = _pinned(self.store, playbook_id, version)
+            spec = self._pinned[key] = self.cache.get(pinned_key(playbook_id, version),
+                                                      lambda: _read_pinned(self.store, playbook_id, version))
         return spec
 
 
-@lru_cache(maxsize=64)
-def _parse_cached(source: str, path: str) -> PlaybookSpec:
-    # Probe names were checked when the version was pinned; a registry change must not
-    # make a running incident unreadable.
-    return parse_playbook(source, path, known_probes=None, known_playbooks=None)
+def _read_pinned(store: Store | None, playbook_id: str, version: str) -> PlaybookSpec:
+    from calltriage.store.models import PlaybookVersion
 
-
-def _pinned(store: Store, playbook_id: str, version: str) -> PlaybookSpec:
+    assert store is not None
     with store.read() as session:
         row = session.get(PlaybookVersion, (playbook_id, version))
     if row is None:
         raise NotFound(f"playbook {playbook_id}@{version} is not in the store: the database is incomplete, "
                        "restore it from a backup")
     return _parse_cached(row.source, row.path or playbook_id)
+
+
+@lru_cache(maxsize=64)
+def _parse_cached(source: str, path: str) -> PlaybookSpec:
+    from calltriage.engine.loader import parse_playbook
+
+    # Probe names were checked when the version was pinned; a registry change must not
+    # make a running incident unreadable.
+    return parse_playbook(source, path, known_probes=None, known_playbooks=None)

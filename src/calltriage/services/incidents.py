@@ -35,8 +35,8 @@ from calltriage.errors import Conflict, Forbidden, InvalidAnswer
 from calltriage.services.catalog import PlaybookCatalog
 from calltriage.services.evidence import close_instruction, decisions, summary_note
 from calltriage.services.queues import count, incident_filters, incident_json, not_found
-from calltriage.services.views import event_view, incident_view, step_view
-from calltriage.services.watch import watch_state
+from calltriage.services.steps import current_step
+from calltriage.services.views import incident_view
 from calltriage.store import Store
 from calltriage.store.models import Event, Incident
 
@@ -86,19 +86,7 @@ class IncidentService:
         return [(self.catalog.pinned(p["playbook"], p["version"]), p["path"]) for p in incident["playbooks"]]
 
     def next_step(self, incident_id: int) -> dict[str, Any]:
-        """The step the incident waits for; a watch step also says what the server showed so far."""
-        with self.store.read() as session:
-            incident = self._find(session, incident_id)
-            spec = self.spec_for(incident)
-            step = step_view(incident, spec)
-            node = spec.nodes.get(incident.current_node or "")
-            if node is not None and node.watches:
-                events = session.scalars(select(Event).where(Event.incident_id == incident_id)
-                                         .order_by(Event.seq)).all()
-                step["watch"] = watch_state([event_view(e) for e in events], node)
-            elif step["node"] is not None:
-                step["watch"] = None
-        return step
+        return current_step(self.store, self.catalog, incident_id)
 
     def list_incidents(self, *, status: str | None = None, level: int | None = None, query: str | None = None,
              limit: int = 50, offset: int = 0, order: str = "recent") -> tuple[list[dict[str, Any]], int]:

@@ -4,10 +4,31 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from calltriage.engine.spec import PlaybookSpec
-from calltriage.store.models import Event, Incident
+
+if TYPE_CHECKING:
+    from calltriage.store.models import Event, Incident
+
+
+class StepSource(Protocol):
+    """What a step view reads: an ``Incident`` row, or the few columns ``services.steps`` selects."""
+
+    @property
+    def current_node(self) -> str | None: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def level(self) -> int: ...
+    @property
+    def revision(self) -> int: ...
+    @property
+    def resolution(self) -> str | None: ...
+    @property
+    def category(self) -> str | None: ...
+    @property
+    def handoff(self) -> str | None: ...
 
 
 def iso(value: datetime | None) -> str | None:
@@ -71,7 +92,7 @@ def _segments(state: dict[str, Any], incident: Incident) -> list[dict[str, Any]]
     return out
 
 
-def step_view(incident: Incident, spec: PlaybookSpec) -> dict[str, Any]:
+def step_view(incident: StepSource | Incident, spec: PlaybookSpec) -> dict[str, Any]:
     if incident.current_node is None:
         return {"node": None, "status": incident.status, "resolution": incident.resolution,
                 "category": incident.category, "handoff": incident.handoff}

@@ -12,14 +12,17 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 from calltriage.errors import ConfigError, StoreError
+from calltriage.store.filemode import private_sqlite_file
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -57,6 +60,7 @@ class Store:
                 folder = Path(parsed.database).parent
                 if not folder.is_dir():
                     raise ConfigError(f"database folder {folder} does not exist: create it or pass another --db")
+                private_sqlite_file(Path(parsed.database))
             kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
             # the web desk's threadpool runs up to 40 sync handlers: let them find a connection
             kwargs.update(pool_size=10, max_overflow=30)
@@ -68,9 +72,17 @@ class Store:
             raise ConfigError(f"cannot use database {self.safe_url}: {exc}") from None
         if self.is_sqlite:
             _sqlite_pragmas(self.engine)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._write_engine = self.engine.execution_options(immediate=True) if self.is_sqlite else self.engine
-        self._write_sessions = sessionmaker(self._write_engine, expire_on_commit=False)
+        self._makers: tuple[sessionmaker[Session], sessionmaker[Session]] | None = None
+
+    def _session_makers(self) -> tuple[sessionmaker[Session], sessionmaker[Session]]:
+        # The ORM is imported on first use: a read through ``connect()`` (Core) never needs it.
+        if self._makers is None:
+            from sqlalchemy.orm import sessionmaker
+
+            self._makers = (sessionmaker(self.engine, expire_on_commit=False),
+                            sessionmaker(self._write_engine, expire_on_commit=False))
+        return self._makers
 
     # -- schema ---------------------------------------------------------------------------
     def upgrade(self) -> None:
@@ -95,13 +107,19 @@ class Store:
     # -- transactions ---------------------------------------------------------------------
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with self._guard(), self._sessions() as session:
+        with self._guard(), self._session_makers()[0]() as session:
             yield session
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        with self._guard(), self._write_sessions() as session, session.begin():
+        with self._guard(), self._session_makers()[1]() as session, session.begin():
             yield session
+
+    @contextmanager
+    def connect(self) -> Iterator[Any]:
+        """A Core connection for short reads that need no ORM (``services.steps``)."""
+        with self._guard(), self.engine.connect() as conn:
+            yield conn
 
     @contextmanager
     def _guard(self) -> Iterator[None]:

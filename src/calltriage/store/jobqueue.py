@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from calltriage.errors import Conflict
 from calltriage.store.db import Store
-from calltriage.store.models import TriageJob
+from calltriage.store.job_models import TriageJob
 
 ACTIVE = ("queued", "running")
 Clock = Callable[[], datetime]

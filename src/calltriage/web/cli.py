@@ -102,7 +102,3 @@ def serve(
         return
     uvicorn.run(create_app(services, settings, jobs=default_jobs(services, workers=threads)), host=host, port=port,
                 log_level=log_level, proxy_headers=True, **_server_options())
-
-
-def register(app: typer.Typer) -> None:
-    app.command("serve")(serve)

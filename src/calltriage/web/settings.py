@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 
 from calltriage.errors import ConfigError
 from calltriage.services.webhooks import WebhookSettings
+from calltriage.store.filemode import tighten
 
 SECRET_FILE = "calltriage-secret.key"
 
@@ -65,6 +66,7 @@ def generated_secret(folder: Path) -> str:
     """Read or create the secret file (0600): sessions survive restarts without any setup."""
     path = folder / SECRET_FILE
     if path.exists():
+        tighten(path)
         return path.read_text(encoding="utf-8").strip()
     folder.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

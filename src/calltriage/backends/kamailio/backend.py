@@ -111,7 +111,7 @@ class KamailioBackend:
 
     def capabilities(self) -> Mapping[str, Capability]:
         s = self.settings.server
-        return health.capabilities(s.jsonrpc_url is not None, s.accounts_db_url is not None)
+        return health.capabilities(s.jsonrpc_url is not None, s.accounts_db_url is not None, s.acc_register_outcomes)
 
     async def registrations(self, account: str) -> Registrations | CannotTell:
         rpc = self.rpc
@@ -152,7 +152,10 @@ class KamailioBackend:
                 return CannotTell("; ".join(unavailable.values()))
             return CannotTell(f"{NO_RPC}; {NO_DB}")
         events.sort(key=lambda e: e.time)
-        return RegistrationEvents(account, since, tuple(events), tuple(sources), unavailable, tuple(precise))
+        sees_refusals = "accounting" in sources and self.settings.server.acc_register_outcomes
+        return RegistrationEvents(
+            account, since, tuple(events), tuple(sources), unavailable, tuple(precise), sees_refusals
+        )
 
     async def call_attempts(
         self, account: str, since: datetime, targets: Sequence[str] = ()

@@ -15,10 +15,14 @@ NO_DB = "the server's database is not configured ([server] accounts_db_url)"
 STOCK_CALLS = "answered calls (acc) and routed failures (missed_calls)"
 
 
-def capabilities(rpc: bool, db: bool) -> Mapping[str, Capability]:
+NO_REFUSALS = ("refused REGISTERs are not visible: a stock Kamailio records none (set [server] "
+               "acc_register_outcomes when the routing script accounts them in acc)")
+
+
+def capabilities(rpc: bool, db: bool, register_outcomes: bool = False) -> Mapping[str, Capability]:
     no_rpc, no_db = Capability.no(NO_RPC), Capability.no(NO_DB)
     if rpc and db:
-        events = Capability.yes()
+        events = Capability.yes() if register_outcomes else Capability.partial(NO_REFUSALS)
     elif rpc:
         events = Capability.partial("registrar refreshes only (whole seconds); " + NO_DB)
     elif db:

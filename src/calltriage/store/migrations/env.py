@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-import calltriage.store.auth_models  # noqa: F401 - operator and webhook tables live on the same Base
+import calltriage.store.auth_models
+import calltriage.store.job_models  # noqa: F401 - the triage job table too
 from calltriage.store.models import Base
 
 connection = context.config.attributes.get("connection")
