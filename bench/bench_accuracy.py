@@ -31,9 +31,11 @@ from tests.scenarios.matrix import SCENARIOS, Scenario  # noqa: E402
 from tests.scenarios.play import Played, play  # noqa: E402
 from tests.scenarios.stage import Stage  # noqa: E402
 
+from calltriage.config import ProbeSettings  # noqa: E402
 from calltriage.store import Store  # noqa: E402
 
 INTAKE_QUESTION = "intake.client_error_message"
+PROBE_TIMEOUT = ProbeSettings().timeout  # the product's default deadline, as a deployment has it
 
 
 @dataclass
@@ -78,7 +80,8 @@ def run_one(scenario: Scenario, tmp: Path) -> Row:
     try:
         with Stage(tmp / scenario.name, **scenario.lab) as stage:
             scenario.setup(stage)
-            played = play(stage, url, operator=scenario.operator, caller=scenario.caller, callee=scenario.callee)
+            played = play(stage, url, operator=scenario.operator, caller=scenario.caller, callee=scenario.callee,
+                          probe_timeout=PROBE_TIMEOUT)
         return Row(scenario, played, time.perf_counter() - t0)
     except Exception as exc:  # a scenario that cannot be played is a wrong answer, not a crash
         log(traceback.format_exc())

@@ -92,7 +92,7 @@ def callee_rejects_every_call(stage: Stage) -> None:
 def number_twice_callee_by_name(stage: Stage) -> None:
     alice, _ = stage.healthy()
     # carol (not registered) now holds bob's number too, and her row answers the lookup first
-    stage.lab.db.sql("DELETE FROM dbaliases WHERE alias_username = '+15550002'")
+    stage.lab.db.remove_alias("+15550002")
     stage.lab.add_alias("+15550002", "carol")
     stage.lab.add_alias("+15550002", "bob")
     _calls(stage, alice)

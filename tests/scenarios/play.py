@@ -61,11 +61,14 @@ def terminal(view: Mapping[str, Any]) -> str | None:
 
 
 def play(stage: Stage, db_url: str, *, operator: Mapping[str, str | Sequence[str]] | None = None,
-         caller: str = "alice", callee: str = "bob", wait: float = WAIT) -> Played:
+         caller: str = "alice", callee: str = "bob", wait: float = WAIT, probe_timeout: float | None = None,
+         ) -> Played:
+    """``probe_timeout``: the probes' deadline (default: the tests' generous one for a loaded box)."""
     app = build_app(db_url)
     runner = ProbeRunner()
     answers = {node: [a] if isinstance(a, str) else list(a) for node, a in (operator or {}).items()}
-    triage = TriageService(app.incidents, runner, settings_for(stage.lab), max_wait=wait,
+    settings = settings_for(stage.lab) if probe_timeout is None else settings_for(stage.lab, timeout=probe_timeout)
+    triage = TriageService(app.incidents, runner, settings, max_wait=wait,
                            on_wait=lambda node, _text, _seconds: stage.act(node))
     questions = watch_agains = 0
     try:
