@@ -2,10 +2,14 @@
 # Install the Debian packages calltriage needs for its lab and its tests (idempotent).
 # Kamailio + modules: the real SIP server of the lab; sip-tester: SIPp for volume;
 # chromium: the browser tests; graphviz: playbook graphs on the desk.
+# PrivateServer lab: kamailio-mysql-modules (Kamailio writes into MariaDB), nagios-nrpe-server
+# (the lab's NRPE daemon, run as a private process), nagios-nrpe-plugin (check_nrpe, used by the
+# privateserver backend), monitoring-plugins-basic/-standard (the NRPE commands' checks).
 set -euo pipefail
 PACKAGES=(
   kamailio kamailio-tls-modules kamailio-json-modules kamailio-sqlite-modules
-  kamailio-utils-modules kamailio-extra-modules kamailio-postgres-modules
+  kamailio-utils-modules kamailio-extra-modules kamailio-postgres-modules kamailio-mysql-modules
+  nagios-nrpe-server nagios-nrpe-plugin monitoring-plugins-basic monitoring-plugins-standard
   sip-tester chromium graphviz sqlite3 openssl iproute2 procps nftables conntrack
 )
 missing=()

@@ -8,7 +8,8 @@ the test fails. Missing Kamailio/pjsua2 skips locally and FAILS under CI=true.
 Fixtures:
 * ``kamailio_lab`` (function): a running lab provisioned with ``LAB_CAST``, fresh for every test
   (Kamailio starts in a fraction of a second): no test sees another's registrations or calls.
-* ``lab_factory`` (function): ``lab_factory(cast=True, **KamailioLab options)`` -> a fresh lab.
+* ``lab_factory`` (function): ``lab_factory(cast=True, **KamailioLab options)`` -> a fresh lab;
+  ``backend="privateserver"`` gives a ``PrivateServerLab`` (MariaDB views, NRPE, console).
 * ``user_agent_factory`` (function): ``user_agent_factory(lab, "alice", **UserAgent options)`` ->
   a started agent with the cast's password (``password=`` to override); all killed at teardown.
   ``network=`` runs it inside a client network's device namespace.
@@ -52,6 +53,30 @@ def require_pjsua2() -> None:
     require(pjsua2_available(), "pjsua2 (pip install 'pjsua2-python==2.15.1.post1')")
 
 
+def mariadb_reachable() -> bool:
+    import pymysql
+
+    try:
+        pymysql.connect(host="127.0.0.1", port=3306, user="root", password="", connect_timeout=3).close()
+    except pymysql.MySQLError:
+        return False
+    return True
+
+
+def require_privateserver() -> None:
+    """The PrivateServer lab's parts: Kamailio's MySQL module, NRPE and its plugins, check_nrpe,
+    the machine's MariaDB server (root on 127.0.0.1:3306)."""
+    require_kamailio()
+    require(Path("/usr/lib/x86_64-linux-gnu/kamailio/modules/db_mysql.so").exists()
+            or bool(list(Path("/usr/lib").glob("*/kamailio/modules/db_mysql.so"))),
+            "kamailio-mysql-modules (apt-get install kamailio-mysql-modules)")
+    require(shutil.which("nrpe", path="/usr/sbin:/usr/bin") is not None
+            and Path("/usr/lib/nagios/plugins/check_mysql_query").exists(),
+            "NRPE (apt-get install nagios-nrpe-server monitoring-plugins-basic monitoring-plugins-standard)")
+    require(Path("/usr/lib/nagios/plugins/check_nrpe").exists(), "check_nrpe (apt-get install nagios-nrpe-plugin)")
+    require(mariadb_reachable(), "MariaDB on 127.0.0.1:3306 (root, no password)")
+
+
 def provision_cast(lab: Any) -> None:
     for user, (password, number, fields) in LAB_CAST.items():
         lab.add_account(user, password, number, **fields)
@@ -60,7 +85,12 @@ def provision_cast(lab: Any) -> None:
 def _new_lab(directory: Path, cast: bool, options: dict[str, Any]) -> Any:
     from calltriage_lab import KamailioLab
 
-    lab = KamailioLab(directory, **options)
+    if options.pop("backend", "kamailio") == "privateserver":
+        from calltriage_lab.privateserver import PrivateServerLab
+
+        lab: Any = PrivateServerLab(directory, **options)
+    else:
+        lab = KamailioLab(directory, **options)
     try:
         lab.start()
         if cast:
@@ -87,6 +117,8 @@ def lab_factory(tmp_path: Path) -> Iterator[Callable[..., Any]]:
     labs: list[Any] = []
 
     def make(cast: bool = True, **options: Any) -> Any:
+        if options.get("backend") == "privateserver":
+            require_privateserver()
         lab = _new_lab(tmp_path / f"lab{len(labs)}", cast, options)
         labs.append(lab)
         return lab

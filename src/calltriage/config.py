@@ -64,6 +64,32 @@ class ServiceAccount(BaseModel):
     password_file: Path | None = None
 
 
+class PrivateServerSettings(BaseModel):
+    """``[server.privateserver]``: how backend ``privateserver`` reads an appliance (docs/backends.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    nrpe_host: str | None = Field(default=None, description="NRPE address (default: server.host)")
+    nrpe_port: int = Field(default=5666, ge=1, le=65535)
+    nrpe_ssl: bool = Field(default=True, description="false: the appliance's NRPE runs without SSL (check_nrpe -n)")
+    nrpe_commands: list[str] = Field(default_factory=list, description="NRPE command names to run (none: no NRPE)")
+    check_nrpe: Path = Field(default=Path("/usr/lib/nagios/plugins/check_nrpe"), description="Debian's check_nrpe")
+    accounts_query: str | None = Field(
+        default=None, description="read-only SELECT giving username, number (and optional columns) per row"
+    )
+    views: dict[str, str] = Field(default_factory=dict, description="view name overrides: sip_session, cdr, ...")
+    columns: dict[str, str] = Field(default_factory=dict, description='column overrides: {"cdr.src": "src"}')
+    session_events: dict[str, str] = Field(default_factory=dict, description="event_type -> connected|registered|...")
+    auth_failures: dict[str, str] = Field(default_factory=dict, description="event_type -> refusal cause")
+
+    @field_validator("accounts_query")
+    @classmethod
+    def _select_only(cls, v: str | None) -> str | None:
+        if v is not None and (not v.lstrip().lower().startswith("select") or ";" in v.strip().rstrip(";")):
+            raise ValueError("must be one read-only SELECT statement")
+        return v.strip().rstrip(";") if v else v
+
+
 class ServerConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -103,6 +129,7 @@ class ServerConfig(BaseModel):
     ssh_port: int = Field(default=22, ge=1, le=65535)
     metrics_url: str | None = None
     service_accounts: dict[str, ServiceAccount] = Field(default_factory=dict)
+    privateserver: PrivateServerSettings = Field(default_factory=PrivateServerSettings)
 
     @field_validator("ca_file")
     @classmethod
@@ -257,6 +284,11 @@ class ServerSettings(BaseSettings):
                 "console_url": s.console_url,
                 "ssh": f"{s.ssh_host}:{s.ssh_port}" if s.ssh_host else None,
                 "metrics_url": s.metrics_url,
+                **({"privateserver": {
+                    "nrpe": f"{s.privateserver.nrpe_host or s.host}:{s.privateserver.nrpe_port}",
+                    "nrpe_commands": list(s.privateserver.nrpe_commands),
+                    "accounts_query": s.privateserver.accounts_query,
+                }} if s.backend == "privateserver" else {}),
                 "service_accounts": {
                     k: {"username": a.username, "password": "set" if a.password is not None else "missing"}
                     for k, a in sorted(s.service_accounts.items())

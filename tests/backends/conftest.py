@@ -48,12 +48,26 @@ class KamailioWorld:
         self.lab.stop()
 
 
+class PrivateServerWorld(KamailioWorld):
+    """The PrivateServer lab: the same Kamailio behind the appliance's views, NRPE and console;
+    it records refused REGISTERs and calls (V_AUTH_EVENT) and routed failures (V_CDR)."""
+
+    name = "privateserver"
+
+    def __init__(self, lab: Any) -> None:
+        super().__init__(lab)
+        self.records_refused_registers = True
+        self.records_refused_calls = True
+
+
 WORLDS: dict[str, Callable[[Any], Any]] = {
     "kamailio": lambda factory: KamailioWorld(factory()),
     "kamailio-stock": lambda factory: KamailioWorld(factory(enrichments=False)),
+    "privateserver": lambda factory: PrivateServerWorld(factory(backend="privateserver")),
 }
 
 
 @pytest.fixture(params=sorted(WORLDS))
 def world(request: pytest.FixtureRequest, lab_factory: Callable[..., Any]) -> Any:
     return WORLDS[request.param](lab_factory)
+

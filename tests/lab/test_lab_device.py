@@ -165,3 +165,22 @@ def test_one_account_on_two_devices(lab_factory, devices):
     second = _start(devices, lab, "bob", name="bob-tablet", transport="tcp")
     assert second.started["code"] == 200 and second.state["user"] == "bob"
     assert len(lab.contacts("bob")) == 2
+
+
+def test_control_sockets_work_in_a_lab_folder_deeper_than_a_unix_socket_path_allows(tmp_path):
+    import socket
+
+    from calltriage_lab import unixsock
+
+    folder = tmp_path / ("d" * 100) / "devices"
+    folder.mkdir(parents=True)
+    path = folder / "alice.sock"
+    assert len(str(path)) > 108
+    with socket.socket(socket.AF_UNIX) as server, socket.socket(socket.AF_UNIX) as client:
+        unixsock.bind(server, path)
+        server.listen(1)
+        unixsock.connect(client, path)
+        conn, _ = server.accept()
+        client.sendall(b"ping")
+        assert conn.recv(4) == b"ping" and path.exists()
+        conn.close()

@@ -113,3 +113,5 @@ def test_latency_through_the_relay_delays_every_round_trip(lab_factory, client_n
     assert min(pings["rtt_ms"]) >= 600  # 300 ms each way (a lower bound: load only adds to it)
     alice = user_agent_factory(lab, "alice", network=net)
     assert alice.register(timeout=20).code == 200  # TLS works through the relay, certificate verified
+    bob = user_agent_factory(lab, "bob", network=net, transport="tcp")
+    assert bob.register(timeout=20).code == 200  # and SIP over TCP

@@ -23,7 +23,12 @@ def settings_for(lab: Any, *, timeout: float = 15.0, transport: str = "tls") -> 
 
     for user in ("svc-a", "svc-b"):
         write_secret(lab.dir, user, LAB_CAST[user][0])
-    text = server_toml(lab) + f'\n[probes]\ntimeout = {timeout}\ntransport = "{transport}"\nrate = 1000\n'
+    toml_for: Callable[..., str] = server_toml
+    if getattr(lab, "backend", "kamailio") == "privateserver":
+        from calltriage_lab.privateserver.labfiles import server_toml as ps_server_toml
+
+        toml_for = ps_server_toml
+    text = toml_for(lab) + f'\n[probes]\ntimeout = {timeout}\ntransport = "{transport}"\nrate = 1000\n'
     path = Path(lab.dir) / "probe-test.toml"
     path.write_text(text)
     return load_server_settings(path)

@@ -87,9 +87,11 @@ def desk_for(sqlite_db_url: str) -> Iterator[Callable[..., Desk]]:
         desk.close()
 
 
-@pytest.fixture
-def lab(lab_factory: Callable[..., Any]) -> Any:
-    server = lab_factory()
+@pytest.fixture(params=["kamailio", "privateserver"])
+def lab(request: pytest.FixtureRequest, lab_factory: Callable[..., Any]) -> Any:
+    """Every scenario runs on the Kamailio lab and on the PrivateServer lab (the appliance's
+    views, NRPE and console around the same Kamailio) and must reach the same terminal."""
+    server = lab_factory(backend=request.param)
     server.add_account(*ECHO)
     return server
 

@@ -35,6 +35,7 @@ def _emit(data: Any) -> None:
 
 def _summary(info: dict[str, Any]) -> dict[str, Any]:
     return {
+        "backend": info.get("backend", "kamailio"),
         "config": info["config"], "dir": info["dir"], "ports": info["ports"],
         "accounts": [{"username": a["username"], "number": a["number"]} for a in info["accounts"]],
     }
@@ -46,6 +47,11 @@ def _running(directory: Path) -> KamailioLab | None:
     info = labfiles.read_lab_info(directory)
     if info.get("pid") is None:
         return None
+    if info.get("backend") == "privateserver":
+        from calltriage_lab.privateserver import cli_support
+
+        ps_lab = cli_support.attach(directory)
+        return ps_lab if ps_lab.running() else None
     lab = labfiles.attach(directory)
     return lab if lab.running() else None
 
@@ -68,11 +74,21 @@ def up(
     tls_only: bool = typer.Option(True, "--tls-only/--any-transport",
                                   help="Refuse UDP/TCP for accounts provisioned with TLS (403 TLS required)."),
     stock: bool = typer.Option(False, "--stock", help="A stock Kamailio: no lab enrichments (docs/lab.md)."),
+    backend: str = typer.Option("kamailio", "--backend",
+                                help="kamailio, or privateserver (MariaDB views, NRPE, HTTPS console)."),
     json_out: bool = JsonOpt,
 ) -> None:
     """Start the lab (demo accounts alice, bob, carol, svc-a, svc-b) and write its server config."""
     directory = directory.resolve()
-    if _running(directory) is None:
+    if backend not in ("kamailio", "privateserver"):
+        raise LabError(f"unknown lab backend {backend!r}: use kamailio or privateserver")
+    if backend == "privateserver":
+        from calltriage_lab.privateserver import cli_support
+
+        if auth_fail_403 or alias_fork or stock:
+            raise LabError("--auth-fail-403, --alias-fork and --stock are options of the kamailio lab only")
+        cli_support.up(directory, fresh=fresh, min_client_version=min_client_version, tls_only=tls_only)
+    elif _running(directory) is None:
         if fresh and directory.exists():
             if not (directory / "lab.sqlite").exists() and any(directory.iterdir()):
                 raise LabError(f"{directory} is not a lab folder: choose another --dir")
@@ -98,6 +114,9 @@ def up(
     typer.echo(f"  SIP udp/tcp 127.0.0.1:{info['ports']['sip']}  TLS 127.0.0.1:{info['ports']['tls']}"
                f"  JSON-RPC {info['jsonrpc_url']}")
     typer.echo(f"  server config: {info['config']}")
+    ps = info.get("privateserver")
+    if ps:
+        typer.echo(f"  views: {info['db']}  NRPE 127.0.0.1:{ps['nrpe_port']}  console {ps['console_url']}")
     typer.echo(f"  passwords: {info['secrets_dir']}/<user> (0600)")
     for a in info["accounts"]:
         typer.echo(f"  {a['username']:<8} {a['number'] or '':<12} {a['edition'] or ''}")
@@ -108,7 +127,15 @@ def down(directory: Path = DirOpt,
          purge: bool = typer.Option(False, "--purge", help="Also delete the lab folder.")) -> None:
     """Stop the lab (its folder stays unless --purge)."""
     directory = directory.resolve()
+    from calltriage_lab.privateserver import cli_support
+
     _remove_devices_and_networks(directory)
+    if cli_support.is_privateserver(directory):
+        stopped = cli_support.down(directory)
+        if purge:
+            shutil.rmtree(directory)
+        typer.echo("Lab stopped (its database dropped)." if stopped else "Lab was not running.")
+        return
     lab = _running(directory)
     if lab is not None:
         lab.stop()
@@ -158,6 +185,10 @@ def status(directory: Path = DirOpt, json_out: bool = JsonOpt) -> None:
                   for a in info["accounts"]}
     data = {**_summary(info), "running": lab is not None, "answering": answering,
             "pid": info["pid"] if lab else None, "registered": registered, **_clients(directory)}
+    if info.get("backend") == "privateserver" and info.get("pid") is not None:
+        from calltriage_lab.privateserver import cli_support
+
+        data.update(cli_support.status_extra(cli_support.attach(directory)))
     if json_out:
         _emit(data)
         return

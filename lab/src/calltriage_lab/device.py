@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from calltriage_lab import unixsock
 from calltriage_lab.clientnet import ClientNetwork, LabServer
 from calltriage_lab.errors import AgentError, LabError
 from calltriage_lab.netcmd import pid_alive
@@ -57,7 +58,7 @@ class Device:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.settimeout(timeout)
             try:
-                sock.connect(str(self.socket_path))
+                unixsock.connect(sock, self.socket_path)
                 sock.sendall((json.dumps({"id": 1, "cmd": cmd, **params}) + "\n").encode())
                 data = b""
                 while not data.endswith(b"\n"):

@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from calltriage_lab import unixsock
 from calltriage_lab.agent_main import Agent
 
 
@@ -32,7 +33,7 @@ class Device(Agent):
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         path = Path(args.control)
         path.unlink(missing_ok=True)
-        self.listener.bind(str(path))
+        unixsock.bind(self.listener, path)
         os.chmod(path, 0o600)
         self.listener.listen(8)
         self.listener.setblocking(False)

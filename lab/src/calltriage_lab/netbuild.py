@@ -62,26 +62,27 @@ def build(net: ClientNetwork) -> None:
     # no DNS server in here: a lookup fails at once instead of timing out
     (etc / "hosts").write_text(f"{net.server_ip}\t{SERVER_NAME}\n{net.device_ip}\t{socket.gethostname()}\n")
     (etc / "resolv.conf").write_text("nameserver 127.0.0.1\n")
-    tls_target, sip_udp_target = net.lab.tls_port, net.lab.sip_port
+    targets = {"tls": net.lab.tls_port, "sip_udp": net.lab.sip_port, "sip_tcp": net.lab.sip_port}
     if net.latency_ms:
-        tls_target, sip_udp_target = start_relay(net)
+        targets = start_relay(net)
     netcmd.nft(f"""table ip {i} {{
   chain to_lab {{ type nat hook prerouting priority dstnat;
-    iifname "{i}h" ip daddr {net.server_ip} tcp dport {net.lab.tls_port} dnat to 127.0.0.1:{tls_target}
-    iifname "{i}h" ip daddr {net.server_ip} udp dport {net.lab.sip_port} dnat to 127.0.0.1:{sip_udp_target}
-    iifname "{i}h" ip daddr {net.server_ip} tcp dport {net.lab.sip_port} dnat to 127.0.0.1:{net.lab.sip_port}
+    iifname "{i}h" ip daddr {net.server_ip} tcp dport {net.lab.tls_port} dnat to 127.0.0.1:{targets["tls"]}
+    iifname "{i}h" ip daddr {net.server_ip} udp dport {net.lab.sip_port} dnat to 127.0.0.1:{targets["sip_udp"]}
+    iifname "{i}h" ip daddr {net.server_ip} tcp dport {net.lab.sip_port} dnat to 127.0.0.1:{targets["sip_tcp"]}
   }}
 }}
 """)
     net._apply_impairments()
 
 
-def start_relay(net: ClientNetwork) -> tuple[int, int]:
-    """The latency relay's process (recorded so a sweep can kill it); its TCP and UDP ports."""
-    tcp, udp = free_port(), free_port(also_udp=True)
+def start_relay(net: ClientNetwork) -> dict[str, int]:
+    """The latency relay's process (recorded so a sweep can kill it); where it listens."""
+    tls, sip_udp, sip_tcp = free_port(), free_port(also_udp=True), free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "calltriage_lab.delayrelay", "--delay-ms", str(net.latency_ms),
-         "--tcp", f"{tcp}:{net.lab.tls_port}", "--udp", f"{udp}:{net.lab.sip_port}"],
+         "--tcp", f"{tls}:{net.lab.tls_port}", "--udp", f"{sip_udp}:{net.lab.sip_port}",
+         "--tcp", f"{sip_tcp}:{net.lab.sip_port}"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
     net.relay_pid = proc.pid
     net._write_registry()
@@ -89,5 +90,5 @@ def start_relay(net: ClientNetwork) -> tuple[int, int]:
     if proc.stdout.readline().strip() != "ready":
         raise LabError("the latency relay did not start")
     proc.stdout.close()
-    net.relay_ports = {"tcp": tcp, "udp": udp}
-    return tcp, udp
+    net.relay_ports = {"tls": tls, "sip_udp": sip_udp, "sip_tcp": sip_tcp}
+    return net.relay_ports

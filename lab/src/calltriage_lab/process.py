@@ -146,6 +146,7 @@ class KamailioProcess:
         self.proc = subprocess.Popen(
             self.launch.command(), stdout=self._log, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True,
+            cwd=self.launch.directory,  # the config's relative import_file paths resolve here
         )
         while time.monotonic() - t0 < timeout:
             if self.proc.poll() is not None:

@@ -1,10 +1,11 @@
-"""The probe contract: one small adapter per check, registered by name.
+"""The probe contract: one small check per question, registered by name.
 
 A probe answers one question about the SIP server and returns a ``ProbeResult``
 (``ok | warn | fail | error`` + plain summary + evidence + duration). It raises nothing for
 "the server is broken" (that is a ``fail`` verdict); a probe that *cannot run* (no
-configuration, unreachable control interface...) returns ``error`` with a plain reason, and the
-playbook node falls back to a question for the operator.
+configuration, the server port says "cannot tell"...) returns ``error`` with a plain reason, and
+the playbook node falls back to a question for the operator. Which outcome a status means is the
+playbook's ``verdicts:`` mapping, never the probe's.
 """
 
 from __future__ import annotations
