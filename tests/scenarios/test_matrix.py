@@ -1,6 +1,7 @@
-"""The fault matrix against the real lab (tests/scenarios/matrix.py): every situation reaches its
-terminal, the decisive verdicts come from probes (or, where the server saw nothing, from what
-the user told the operator, never from silence), with the expected number of questions."""
+"""The fault matrix against the real labs (tests/scenarios/matrix.py), on the Kamailio lab and
+the PrivateServer lab: every situation reaches its terminal, the decisive verdicts come from
+probes (or, where the server saw nothing, from what the user told the operator, never from
+silence), with the expected number of questions."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.lab_fixtures import require_client_networks, require_kamailio, require_pjsua2
+from tests.lab_fixtures import require_client_networks, require_kamailio, require_pjsua2, require_privateserver
 from tests.scenarios.matrix import SCENARIOS, Scenario
 from tests.scenarios.play import play
 from tests.scenarios.stage import Stage
@@ -17,18 +18,29 @@ from tests.scenarios.stage import Stage
 pytestmark = pytest.mark.lab
 
 
-@pytest.fixture(params=SCENARIOS, ids=[s.name for s in SCENARIOS])
-def scenario(request: pytest.FixtureRequest) -> Scenario:
+PLAYS = [(s, backend) for s in SCENARIOS for backend in s.backends]
+
+
+@pytest.fixture(params=PLAYS, ids=[f"{s.name}-{backend}" for s, backend in PLAYS])
+def play_on(request: pytest.FixtureRequest) -> tuple[Scenario, str]:
     return request.param  # type: ignore[no-any-return]
 
 
 @pytest.fixture
-def stage(scenario: Scenario, tmp_path: Path) -> Iterator[Stage]:
+def scenario(play_on: tuple[Scenario, str]) -> Scenario:
+    return play_on[0].on(play_on[1])
+
+
+@pytest.fixture
+def stage(play_on: tuple[Scenario, str], tmp_path: Path) -> Iterator[Stage]:
+    scenario, backend = play_on
     require_kamailio()
     require_pjsua2()
+    if backend == "privateserver":
+        require_privateserver()
     if "netns" in scenario.needs:
         require_client_networks()
-    with Stage(tmp_path, **scenario.lab) as made:
+    with Stage(tmp_path, backend=backend, **scenario.lab) as made:
         yield made
 
 

@@ -38,6 +38,7 @@ _CAUSE_WORDS = {
     "bad-password": "wrong password in the app",
     "unknown-user": "the app uses a user name the server does not know",
     "disabled": "the account is disabled",
+    "tls-required": "the app does not connect over TLS, which the service requires for this account",
 }
 _EDITIONS = ("professional", "enterprise")
 _REMEDY = {
@@ -45,6 +46,7 @@ _REMEDY = {
                  "can fix this); tell the user once it is done."),
     "bad-password": "Enter the right password in the app with the user (or have an administrator reset it).",
     "unknown-user": "Correct the user name in the app with the user: the server does not know the one it sends.",
+    "tls-required": "Set the app's connection to transport TLS with the user (Settings → Account → Transport).",
     "other": "Check the app's account settings with the user against the provisioning.",
 }
 
@@ -113,6 +115,9 @@ class ClientConfigProbe(BaseProbe):
             # What to do follows from what was found: an administrator's job is not "fix the app".
             if len(remedies) > 1 and _REMEDY["other"] in remedies:
                 remedies.remove(_REMEDY["other"])  # a specific remedy says more
+            transport_fix = _transport_remedy(entry.app) if entry.app is not None else None
+            if transport_fix in remedies and _REMEDY["tls-required"] in remedies:
+                remedies.remove(_REMEDY["tls-required"])  # the transport remedy names the port too
             ev["remedy"] = " ".join(dict.fromkeys(remedies))
             return Verdict(FAIL, f"{user}'s app settings look wrong: " + "; ".join(reasons), ev)
         if server_side:
