@@ -1,8 +1,9 @@
 """Benchmark: triage accuracy over the fault matrix (tests/scenarios/matrix.py) against the real lab.
 
-    .venv/bin/python bench/bench_accuracy.py [-k NAME] [--markdown docs/accuracy.md]
+    .venv/bin/python bench/bench_accuracy.py [-k NAME] [--backend kamailio|privateserver] [--markdown FILE]
 
-Each scenario gets a fresh lab and a fresh database, and is played exactly as the scenario tests
+Each scenario plays on the Kamailio lab and on the PrivateServer lab (where it can be staged
+there), each time with a fresh lab and a fresh database, and is played exactly as the scenario tests
 play it (tests/scenarios/play.py): the simulated user acts when the desk asks, the operator
 answers only what no probe can tell. Per scenario it prints: expected and got terminal,
 operator questions, steps answered by probes, probe results that could not tell, probe seconds
@@ -35,12 +36,14 @@ from calltriage.config import ProbeSettings  # noqa: E402
 from calltriage.store import Store  # noqa: E402
 
 INTAKE_QUESTION = "intake.client_error_message"
+BACKENDS = ("kamailio", "privateserver")
 PROBE_TIMEOUT = ProbeSettings().timeout  # the product's default deadline, as a deployment has it
 
 
 @dataclass
 class Row:
     scenario: Scenario
+    backend: str
     played: Played | None
     seconds: float
     error: str = ""
@@ -70,30 +73,32 @@ def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def run_one(scenario: Scenario, tmp: Path) -> Row:
-    db = tmp / f"{scenario.name}.sqlite"
+def run_one(scenario: Scenario, backend: str, tmp: Path) -> Row:
+    db = tmp / f"{scenario.name}-{backend}.sqlite"
     url = f"sqlite:///{db}"
     store = Store(url)
     store.upgrade()
     store.dispose()
     t0 = time.perf_counter()
     try:
-        with Stage(tmp / scenario.name, **scenario.lab) as stage:
+        with Stage(tmp / f"{scenario.name}-{backend}", backend=backend, **scenario.lab) as stage:
             scenario.setup(stage)
             played = play(stage, url, operator=scenario.operator, caller=scenario.caller, callee=scenario.callee,
                           probe_timeout=PROBE_TIMEOUT)
-        return Row(scenario, played, time.perf_counter() - t0)
+        return Row(scenario, backend, played, time.perf_counter() - t0)
     except Exception as exc:  # a scenario that cannot be played is a wrong answer, not a crash
         log(traceback.format_exc())
-        return Row(scenario, None, time.perf_counter() - t0, f"{exc.__class__.__name__}: {str(exc)[:80]}")
+        return Row(scenario, backend, None, time.perf_counter() - t0, f"{exc.__class__.__name__}: {str(exc)[:80]}")
 
 
 def table(rows: list[Row]) -> list[str]:
-    out = ["| scenario | expected | got | ok | questions | by probes | could not tell | probe s | slowest verdict s |",
-           "|---|---|---|---|---:|---:|---:|---:|---:|"]
+    out = ["| scenario | lab | expected | got | ok | questions | by probes | could not tell | probe s "
+           "| slowest verdict s |",
+           "|---|---|---|---|---|---:|---:|---:|---:|---:|"]
     for r in rows:
         p = r.played
-        out.append(f"| {r.scenario.name} | {r.scenario.expect} | {r.got} | {'yes' if r.correct else '**no**'} | "
+        out.append(f"| {r.scenario.name} | {r.backend} | {r.scenario.expect} | {r.got} | "
+                   f"{'yes' if r.correct else '**no**'} | "
                    f"{r.questions} | {len(p.by_probe) if p else 0} | {p.could_not_tell if p else 0} | "
                    f"{p.probe_seconds if p else 0:.2f} | "
                    f"{p.slowest_check if p else 0:.2f} |")
@@ -105,6 +110,8 @@ def totals(rows: list[Row]) -> list[str]:
     played = [r.played for r in rows if r.played]
     correct = sum(r.correct for r in rows)
     return [
+        f"- scenarios: {len({r.scenario.name for r in rows})}, plays: {n} "
+        f"({', '.join(f'{b}: {sum(r.backend == b for r in rows)}' for b in BACKENDS)})",
         f"- correct: {correct}/{n} ({100 * correct / n:.0f} %)",
         f"- operator questions: {sum(r.questions for r in rows)} in all, {sum(r.questions for r in rows) / n:.2f} "
         f"per incident; besides the intake message question {sum(r.other_questions for r in rows) / n:.2f} per "
@@ -120,14 +127,15 @@ def totals(rows: list[Row]) -> list[str]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-k", dest="only", default="", help="only scenarios whose name contains this")
+    ap.add_argument("--backend", choices=BACKENDS, help="only this lab (default: both)")
     ap.add_argument("--markdown", type=Path, help="also write the table and totals into this Markdown file")
     a = ap.parse_args()
-    chosen = [s for s in SCENARIOS if a.only in s.name]
+    chosen = [(s.on(b), b) for s in SCENARIOS if a.only in s.name for b in s.backends if a.backend in (None, b)]
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="bench-accuracy-") as tmp:
-        for scenario in chosen:
-            log(f"playing {scenario.name} ...")
-            row = run_one(scenario, Path(tmp))
+        for scenario, backend in chosen:
+            log(f"playing {scenario.name} on {backend} ...")
+            row = run_one(scenario, backend, Path(tmp))
             log(f"  {row.got} ({'ok' if row.correct else 'WRONG'}) in {row.seconds:.1f} s")
             rows.append(row)
     lines = [*table(rows), "", *totals(rows)]
