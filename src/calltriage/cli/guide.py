@@ -5,7 +5,8 @@ from __future__ import annotations
 import typer
 
 from calltriage.cli.common import actor, echo
-from calltriage.cli.incident import _print_header, _print_step, _verdict, choose, waiting_lines
+from calltriage.cli.incident import _print_header, _print_step, _verdict, choose
+from calltriage.cli.waiting import waiting_lines
 from calltriage.errors import CalltriageError, Conflict, InvalidAnswer
 from calltriage.services.context import App
 

@@ -8,6 +8,7 @@ import typer
 
 from calltriage.cli.common import JsonOpt, actor, app_for, echo, emit_json
 from calltriage.cli.lazy import Lazy, lazy_group
+from calltriage.cli.waiting import ConfigOpt, MaxWaitOpt, NoProbesOpt, continue_after, waiting_lines, watch_again
 from calltriage.errors import InvalidAnswer
 
 # The record commands (client logs, dossier) live in cli/records.py, imported when they run.
@@ -20,43 +21,6 @@ app = typer.Typer(no_args_is_help=True, cls=lazy_group({
 
 AsOpt = typer.Option(None, "--as", help="Operator name (default: $CALLTRIAGE_OPERATOR or your login).")
 NoteOpt = typer.Option("", "--note", help="A note recorded with the answer.")
-ConfigOpt = typer.Option(None, "--config", help="Server config: after the answer, probes answer what they can "
-                         "(default: $CALLTRIAGE_CONFIG; without one, nothing runs).")
-
-
-MaxWaitOpt = typer.Option(0.0, "--max-wait", min=0, metavar="SECONDS",
-                          help="Seconds the probes may watch the server for the user's action after the answer "
-                          "(default 0: a step that needs the user only records the instruction; then run "
-                          "`calltriage incident watch`).")
-NoProbesOpt = typer.Option(False, "--no-probes", help="Record the answer only; run no probe afterwards.")
-
-
-def _continue(app_: Any, incident_id: int, config: str | None, json_out: bool, *, max_wait: float,
-              no_probes: bool) -> dict[str, Any]:
-    """After an operator's change, with a server configured, let the probes answer what follows.
-
-    Bounded: probes that need no user action run (each within its deadline), and watching for
-    the user's action takes at most ``max_wait`` seconds in all. Returns the incident view with
-    ``waiting`` (what it waits for, with the instruction for the user) and ``probed``."""
-    from calltriage.cli.triage import triage_service
-    from calltriage.services.triage import load_settings, waiting_state
-
-    if no_probes or load_settings(config) is None:
-        view = dict(app_.incidents.get(incident_id))
-        view["probed"] = []
-        view["waiting"] = waiting_state(app_.incidents.next_step(incident_id))
-        view["probes"] = "skipped (--no-probes)" if no_probes else "skipped (no server configured)"
-        return view
-    service = triage_service(app_, config, max_wait, quiet=json_out)
-    try:
-        report = service.advance(incident_id)
-    finally:
-        service.runner.close()
-    view = dict(report.incident)
-    view["probed"] = report.probed
-    view["waiting"] = report.waiting
-    view["probes"] = "ran"
-    return view
 
 
 @app.command("open")
@@ -153,7 +117,7 @@ def answer(
     """Answer the current step (then, with a server configured, probes answer what follows)."""
     app_ = app_for()
     app_.incidents.answer(incident_id, choice, actor=actor(app_, as_), note=note, node=node)
-    _after_change(app_, _continue(app_, incident_id, config, json_out, max_wait=max_wait, no_probes=no_probes),
+    _after_change(app_, continue_after(app_, incident_id, config, json_out, max_wait=max_wait, no_probes=no_probes),
                   json_out)
 
 
@@ -167,25 +131,9 @@ def watch(
     json_out: bool = JsonOpt,
 ) -> None:
     """Watch (again) for the user's action on the current step, then let probes answer what follows."""
-    from calltriage.cli.triage import triage_service
-    from calltriage.errors import CalltriageError
-    from calltriage.services.triage import load_settings
-
     app_ = app_for()
-    if load_settings(config) is None:
-        raise CalltriageError("no SIP server is configured, so nothing can be watched: give --config FILE or set "
-                              "CALLTRIAGE_CONFIG, or answer the step from what the user says")
-    if max_wait is None:
-        step = app_.incidents.next_step(incident_id)
-        max_wait = float((step.get("watch") or {}).get("window") or 0.0) if step["node"] else 0.0
-    service = triage_service(app_, config, max_wait, quiet=json_out)
-    try:
-        report = service.watch(incident_id, node=node)
-    finally:
-        service.runner.close()
-    view = dict(report.incident)
-    view["probed"], view["waiting"], view["probes"] = report.probed, report.waiting, "ran"
-    _after_change(app_, view, json_out)
+    _after_change(app_, watch_again(app_, incident_id, node=node, max_wait=max_wait, config=config,
+                                    json_out=json_out), json_out)
 
 
 @app.command()
@@ -203,7 +151,7 @@ def override(
     """Override an earlier verdict (a probe's or an operator's) with a recorded reason."""
     app_ = app_for()
     app_.incidents.override(incident_id, node, choice, actor=actor(app_, as_), reason=reason)
-    _after_change(app_, _continue(app_, incident_id, config, json_out, max_wait=max_wait, no_probes=no_probes),
+    _after_change(app_, continue_after(app_, incident_id, config, json_out, max_wait=max_wait, no_probes=no_probes),
                   json_out)
 
 
@@ -281,24 +229,6 @@ def _after_change(app_: Any, view: dict[str, Any], json_out: bool) -> None:
     echo(f"Incident {view['id']} is at {step['node']} (level {step['level']}).")
     for line in waiting_lines(view["id"], step):
         echo(line)
-
-
-def waiting_lines(incident_id: int, step: dict[str, Any]) -> list[str]:
-    """What to do now at a watch step: tell the user, watch (again), or answer from what they say."""
-    watch_ = step.get("watch")
-    if not watch_ or watch_["state"] == "not-asked":
-        return []
-    lines = []
-    if watch_["state"] == "awaiting-user":
-        lines.append(f"  Tell the user: {watch_['instruction']}")
-        lines.append(f"  Then watch the server: calltriage incident watch {incident_id}")
-    elif watch_["state"] == "no-evidence-yet":
-        lines.append(f"  No evidence yet: the server showed nothing in {watch_['watched_seconds']:g} s of watching "
-                     f"({(watch_['last'] or {}).get('summary') or 'nothing seen'}).")
-        lines.append(f"  Watch again: calltriage incident watch {incident_id}")
-    lines.append(f"  Or answer from what the user says: calltriage incident answer {incident_id} "
-                 f"{{{','.join(step['choices'])}}}")
-    return lines
 
 
 def _verdict(view: dict[str, Any]) -> str:

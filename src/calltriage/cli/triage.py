@@ -65,7 +65,7 @@ def triage(
         decided = f"→ {item['outcome']}" if item["outcome"] else "→ (operator decides)"
         echo(f"  {item['node']:<34} {result['status']:<6} {decided}  {result['summary']}")
     if report.waiting_for:
-        from calltriage.cli.incident import waiting_lines
+        from calltriage.cli.waiting import waiting_lines
 
         step = app.incidents.next_step(view["id"])
         echo(f"Waiting for an operator at {step['node']} (level {step['level']}): {step['prompt']}")
