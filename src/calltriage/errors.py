@@ -79,3 +79,14 @@ class ProbeUnavailable(CalltriageError):
 class UploadRejected(CalltriageError):
     http_status = 413
     code = "upload-rejected"
+
+
+class TooManyRequests(CalltriageError):
+    """Too many attempts (logins) or too much work at once; ``retry_after`` seconds (HTTP 429)."""
+
+    http_status = 429
+    code = "too-many-requests"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.cast import TO_NOT_AN_ISSUE, TO_SERVER_STATUS_CHECK
 from tests.cli_runner import cli
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,7 +58,7 @@ def test_list_filters_by_status_and_level(sqlite_db_url: str) -> None:
     closed = open_incident(sqlite_db_url)
     cli("incident", "answer", closed, "violated", db=sqlite_db_url)
     escalated = open_incident(sqlite_db_url, "carol", "dave")
-    for answer in ["met", "none", "connected", "ok", "failed", "correct"]:
+    for answer in TO_SERVER_STATUS_CHECK:
         cli("incident", "answer", escalated, answer, db=sqlite_db_url)
     fresh = open_incident(sqlite_db_url, "erin", "frank")
     ids = lambda *a: [i["id"] for i in cli("incident", "list", *a, "--json", db=sqlite_db_url).json()["items"]]  # noqa: E731
@@ -70,7 +71,7 @@ def test_list_filters_by_status_and_level(sqlite_db_url: str) -> None:
 
 def test_override_reroutes_with_a_recorded_reason(sqlite_db_url: str) -> None:
     incident = open_incident(sqlite_db_url)
-    for answer in ["met", "none", "connected", "ok", "succeeded", "no", "no"]:
+    for answer in TO_NOT_AN_ISSUE:
         cli("incident", "answer", incident, answer, db=sqlite_db_url)
     assert cli("incident", "show", incident, "--json", db=sqlite_db_url).json()["resolution"] == "not-an-issue"
     missing = cli("incident", "override", incident, "l1.other_party_registered", "yes", "--reason", "",

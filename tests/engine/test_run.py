@@ -12,6 +12,7 @@ from calltriage.engine import PlaybookRun, advance, close_at, escalate_to, hando
 from calltriage.engine.loader import load_playbook, parse_playbook
 from calltriage.engine.spec import PlaybookSpec
 from calltriage.errors import CalltriageError, InvalidAnswer
+from tests.cast import TO_REMOTE_PARTY_CHECK, TO_SERVER_STATUS_CHECK
 
 SEED = Path(__file__).resolve().parents[2] / "playbooks" / "user-cant-call-professional.yaml"
 
@@ -35,7 +36,7 @@ def test_it_starts_at_the_operational_requirements(seed: PlaybookSpec) -> None:
 
 
 def test_it_escalates_and_lands_on_the_entry_of_the_request(seed: PlaybookSpec) -> None:
-    run, effects = advance(seed, walk(seed, "met", "none", "connected", "ok", "failed"), "correct")
+    run, effects = advance(seed, walk(seed, *TO_SERVER_STATUS_CHECK[:-1]), "correct")
     assert run.current == "l2.server_network" and run.level == 2
     assert [e.kind.value for e in effects] == ["escalate"]
     assert run.escalations[0].request == "server-status-check"
@@ -54,7 +55,7 @@ def test_a_closed_run_has_no_step_to_answer(seed: PlaybookSpec) -> None:
 
 
 def test_a_saved_run_reloads_identically_through_json(seed: PlaybookSpec) -> None:
-    runs = [start(seed), walk(seed, "met", "none", "connected", "ok", "succeeded", "no", "yes"),
+    runs = [start(seed), walk(seed, *TO_REMOTE_PARTY_CHECK),
             walk(seed, "met", "license"), walk(seed, "violated")]
     for run in runs:
         data = json.loads(json.dumps(run.to_dict()))
@@ -76,11 +77,11 @@ def test_a_run_refuses_another_playbook_version(seed: PlaybookSpec) -> None:
 
 
 def test_rewinding_replays_the_answers_before_the_node(seed: PlaybookSpec) -> None:
-    run = walk(seed, "met", "none", "connected", "ok", "failed", "correct", "fault")
+    run = walk(seed, *TO_SERVER_STATUS_CHECK, "fault")
     assert run.resolution == "server-fault"
     back = rewind(seed, run, "l1.client_config")
     assert back.current == "l1.client_config" and back.level == 1 and back.escalations == ()
-    assert back == walk(seed, "met", "none", "connected", "ok", "failed")
+    assert back == walk(seed, *TO_SERVER_STATUS_CHECK[:-1])
     again, _ = advance(seed, back, "wrong")
     assert again.resolution == "client-misconfiguration"
 

@@ -55,9 +55,9 @@ class Processes:
         self.started.append(proc)
         return proc
 
-    def serve(self, name: str) -> str:
+    def serve(self, name: str, *, worker: bool = False) -> str:
         port = free_port()
-        proc = self._start(name, "serve", "--port", str(port), "--no-worker")
+        proc = self._start(name, "serve", "--port", str(port), "--worker" if worker else "--no-worker")
         url = f"http://127.0.0.1:{port}"
 
         def up() -> bool:

@@ -72,6 +72,17 @@ def test_a_job_queued_on_one_server_shows_on_the_other_and_runs_exactly_once(db_
         assert ran_by <= {str(p.pid) for p in procs.started[2:]}
 
 
+def test_one_serve_runs_its_jobs_itself_by_default(sqlite_db_url: str, tmp_path: Path) -> None:
+    auth = operators(sqlite_db_url)
+    with processes(sqlite_db_url, tmp_path) as procs:
+        desk = Api(procs.serve("serve", worker=True), auth)  # the single-machine default: no worker process
+        incident_id = desk("POST", "/triage", json={"caller": "alice", "callee": "bob"})["incident"]
+        job = eventually("the embedded worker to run the job", lambda: (j := desk.job(incident_id))["state"] == "done"
+                         and j)
+        assert job["worker"].split(":")[1] == str(procs.started[0].pid)
+        assert probed(desk, incident_id) == [("intake.operational_requirements", "error")]
+
+
 def server_config(folder: Path, port: int) -> Path:
     path = folder / "server.toml"
     path.write_text(f"""

@@ -16,6 +16,7 @@ from calltriage.services.incidents import Actor
 from tests.records.cast import (
     ANA,
     BEN,
+    CY,
     PLANTED_DIGESTS,
     PLANTED_PASSWORDS,
     make_app,
@@ -109,7 +110,7 @@ def test_the_html_page_is_printable_and_self_contained(escalated: tuple[App, int
 
 def test_text_from_operators_cannot_inject_markup(escalated: tuple[App, int]) -> None:
     app, incident = escalated
-    app.incidents.add_note(incident, "<script>alert(1)</script> | pipe", actor=Actor("cy", 3))
+    app.incidents.add_note(incident, "<script>alert(1)</script> | pipe", actor=CY)
     assert "<script>alert(1)</script>" not in dossier_text(app, incident, "html")
     assert "<script>" not in dossier_text(app, incident, "md")
 

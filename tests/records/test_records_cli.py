@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
+import resource
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
+
+from calltriage.clientlog.upload import read_capped
+from calltriage.errors import UploadRejected
 from tests.cli_runner import cli
 from tests.records.cast import PLANTED_DIGESTS, PLANTED_PASSWORDS, planted_log
 
@@ -81,3 +89,32 @@ def test_an_unknown_dossier_format_names_the_ones_that_exist(sqlite_db_url: str)
     incident = _incident(sqlite_db_url)
     result = cli("incident", "dossier", incident, "--format", "pdf", db=sqlite_db_url)
     assert result.code == 1 and "use one of md, json, html" in result.err
+
+
+def test_attaching_an_endless_file_stops_at_the_limit(sqlite_db_url: str) -> None:
+    incident = _incident(sqlite_db_url)
+
+    def cap_memory() -> None:  # reading /dev/zero whole would hit this and fail differently
+        resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+
+    done = subprocess.run([sys.executable, "-c", "from calltriage.cli.main import run; run()",
+                           f"--db={sqlite_db_url}", "incident", "attach", incident, "/dev/zero", "--as", "ana"],
+                          capture_output=True, text=True, timeout=300, preexec_fn=cap_memory, check=False)
+    assert done.returncode != 0
+    assert done.stderr.strip() == ("Error: zero is larger than the 21.0 MB limit: attach only the hours "
+                                   "around the failed call, or gzip it")
+    assert cli("incident", "attachments", incident, "--json", db=sqlite_db_url).json() == []
+
+
+def test_reading_a_log_holds_at_most_the_limit_and_one_chunk() -> None:
+    class Endless(io.RawIOBase):
+        served = 0
+
+        def read(self, size: int = -1) -> bytes:
+            self.served += size
+            return b"a" * size
+
+    stream = Endless()
+    with pytest.raises(UploadRejected, match=r"larger than the 1\.0 MB limit"):
+        read_capped(stream, "app.log", max_bytes=1_000_000)  # type: ignore[arg-type]
+    assert stream.served == 1_000_001

@@ -17,14 +17,12 @@ import pytest
 
 from calltriage.probes.runner import ProbeRunner
 from calltriage.services.context import build_app
-from calltriage.services.incidents import Actor
 from calltriage.services.triage import TriageService
+from tests.cast import ANA, BEN
 from tests.probes.conftest import settings_for
 
 pytestmark = pytest.mark.lab
 
-ANA = Actor("ana", 1)
-BEN = Actor("ben", 2)
 ECHO = ("echo", "echo-pw", "+15550100")  # the support line's echo account: a known-good destination
 # seconds the probes watch for the user's action (the playbook says 60-120 s). The simulated user
 # acts before the watch starts, so a watch that should see it ends at once; only silent ones wait.
@@ -129,6 +127,16 @@ def test_a_caller_offline_who_does_not_reconnect_is_handed_to_connection_issues(
     silent = [e for e in view["events"] if e["node"] == "l1.force_reconnection" and e["kind"] == "probed"]
     assert [(e["outcome"], e["data"]["result"]["status"]) for e in silent] == [(None, "silent")]
     assert desk.waited == ["l1.force_reconnection"]
+    # the same incident continues in "connection issues", where the probes go on: the server is
+    # reachable, alice is not registered
+    assert view["handoff"] == "connection-issues" and view["playbook"] == "connection-issues"
+    assert (view["status"], view["current"]) == ("open", "ci.device_internet")
+    desk.app.incidents.answer(view["id"], "yes", actor=ANA, node="ci.device_internet")
+    report = desk.triage.advance(view["id"])
+    assert report.waiting_for == "ci.session_events"
+    assert decided_by_probe(desk.app.incidents.get(view["id"])) == {
+        "l1.connection_status": "disconnected", "ci.server_reachable": "reachable",
+        "ci.registration": "not-registered"}
 
 
 def test_it_closes_as_not_an_issue_when_the_callee_is_not_registered(lab: Any, agent: Any, desk_for: Any) -> None:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
 
 import calltriage.store.auth_models  # registers the operator/webhook tables on Base
 import calltriage.store.job_models  # noqa: F401 - and the triage job table
 from calltriage.store import Store
+from calltriage.store.db import _alembic_config
 from calltriage.store.models import Base
 
 
@@ -19,8 +22,53 @@ def test_the_migrated_schema_matches_the_models(db_url: str) -> None:
     assert diff == []
 
 
+def _schema(store: Store) -> dict[str, object]:
+    """Tables with their columns, indexes, unique constraints and foreign keys, and the revision."""
+    with store.engine.connect() as conn:
+        insp = inspect(conn)
+        tables = {
+            name: (sorted((c["name"], str(c["type"]), c["nullable"]) for c in insp.get_columns(name)),
+                   sorted((i["name"] or "", tuple(i["column_names"]), bool(i["unique"]))
+                          for i in insp.get_indexes(name)),
+                   sorted((u["name"] or "", tuple(u["column_names"])) for u in insp.get_unique_constraints(name)),
+                   sorted((tuple(f["constrained_columns"]), f["referred_table"]) for f in insp.get_foreign_keys(name)))
+            for name in insp.get_table_names()}
+        versions = [row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))]
+    return {"tables": tables, "alembic_version": versions}
+
+
 def test_upgrading_twice_changes_nothing(db_url: str) -> None:
     store = Store(db_url)
+    before = _schema(store)
     store.upgrade()
     store.ensure_ready()
+    after = _schema(store)
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     store.dispose()
+    head = ScriptDirectory.from_config(_alembic_config(db_url)).get_current_head()
+    assert before["alembic_version"] == [head]
+    assert after == before
+    assert diff == []
+
+
+def test_the_webhook_migration_keeps_no_secret_url_in_existing_deliveries(db_url: str) -> None:
+    from alembic import command
+
+    from calltriage.services.webhooks import url_key
+
+    store = Store(db_url)
+    secret_url = "https://hooks.example.test/services/T01/B02/Sl4ckS3cret"
+    with store.engine.begin() as conn:
+        cfg = _alembic_config(db_url)
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0004_jobs")
+        conn.execute(text(
+            "INSERT INTO webhook_deliveries (event_id, incident_id, url, kind, payload, status, attempts, "
+            "next_attempt_at, last_error, created_at) VALUES (1, 1, :url, 'incident.closed', '{}', 'pending', 0, "
+            "CURRENT_TIMESTAMP, '', CURRENT_TIMESTAMP)"), {"url": secret_url})
+    store.upgrade()
+    with store.engine.connect() as conn:
+        rows = conn.execute(text("SELECT url, url_key FROM webhook_deliveries")).all()
+    store.dispose()
+    assert [tuple(r) for r in rows] == [("https://hooks.example.test/services/…", url_key(secret_url))]

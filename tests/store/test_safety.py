@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from calltriage.engine import PlaybookRun, advance, start
+from calltriage.domain.model import IncidentStatus
+from calltriage.engine import PlaybookRun, advance, handoff_into, start
 from calltriage.errors import Conflict
 from calltriage.services.context import build_app
 from calltriage.services.incidents import Actor
@@ -96,12 +97,18 @@ def assert_consistent(db_url: str) -> int:
             events = session.scalars(select(Event).where(Event.incident_id == incident.id).order_by(Event.seq)).all()
             assert [e.seq for e in events] == list(range(1, len(events) + 1))
             assert max(e.revision for e in events) == incident.revision
-            spec = app.catalog.pinned(incident.playbook_id, incident.playbook_version)
+            # a handoff continues the incident in the next playbook it walked (pinned versions, in order)
+            walked = [(p["playbook_id"], p["version"]) for p in incident.state.get("prior") or []]
+            specs = [app.catalog.pinned(*p) for p in [*walked, (incident.playbook_id, incident.playbook_version)]]
+            spec = specs[0]
             replay = start(spec)
             for event in events:
                 if event.kind == "answered":
                     assert event.outcome is not None
                     replay, _ = advance(spec, replay, event.outcome)
+                    if replay.status is IncidentStatus.HANDED_OFF and spec is not specs[-1]:
+                        spec = specs[specs.index(spec) + 1]
+                        replay = handoff_into(replay, spec)
             assert PlaybookRun.from_dict(incident.state) == replay
             assert incident.current_node == replay.current and incident.status == replay.status.value
             checked += 1

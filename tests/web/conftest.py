@@ -20,6 +20,7 @@ from calltriage.services.operators import OperatorService
 from calltriage.services.webhooks import WebhookService, WebhookSettings
 from calltriage.web.app import create_app
 from calltriage.web.settings import WebSettings
+from tests.cast import CAST, TO_REMOTE_PARTY_CHECK, TO_SUSPECTED_CLIENT_BUG, by_level
 
 with warnings.catch_warnings():
     # Starlette 1.x warns that its TestClient prefers httpx2 over httpx; httpx is what we pin.
@@ -27,7 +28,6 @@ with warnings.catch_warnings():
     from starlette.testclient import TestClient
 
 PASSWORD = "correct horse battery"
-CAST = (("ana", "L1"), ("ben", "L2"), ("cy", "L3"), ("admin", "admin"), ("dora", "L1"))
 # Cheap argon2 parameters: the production defaults cost ~0.2 s per hash.
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 SECRET = "test-secret-key-0123456789abcdef"
@@ -55,16 +55,27 @@ class Desk:
     def walk(self, incident_id: int, *answers: tuple[str, str]) -> dict[str, Any]:
         view: dict[str, Any] = {}
         for who, outcome in answers:
-            response = self.api("POST", f"/incidents/{incident_id}/answer", who, json={"outcome": outcome})
-            assert response.status_code == 200, response.text
-            view = response.json()
+            view = self.answer(incident_id, outcome, who)
         return view
 
+    def answer(self, incident_id: int, outcome: str, who: str = "ana", **extra: Any) -> dict[str, Any]:
+        """Answer the step the incident is at now (its ``current`` node and ``revision``)."""
+        seen = self.api("GET", f"/incidents/{incident_id}", who).json()
+        body = {"outcome": outcome, "node": seen["current"], "revision": seen["revision"], **extra}
+        response = self.api("POST", f"/incidents/{incident_id}/answer", who, json=body)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
 
-# From the first step to the L2 entry of "remote-party-check" (the other party is registered).
-TO_L2 = (("ana", "met"), ("ana", "none"), ("ana", "connected"), ("ana", "ok"), ("ana", "succeeded"),
-         ("ana", "no"), ("ana", "yes"))
-TO_L3 = (*TO_L2, ("ben", "no-conflict"), ("ben", "collected"))
+
+def first_step(incident: dict[str, Any], outcome: str) -> dict[str, Any]:
+    """An API answer to a new incident's first step, as the client saw it."""
+    return {"outcome": outcome, "node": "intake.operational_requirements", "revision": incident["revision"]}
+
+
+# From the first step to the L2 entry of "remote-party-check" (the other party is registered),
+# then on to L3: ana answers at L1, ben at L2.
+TO_L2 = by_level(TO_REMOTE_PARTY_CHECK, "ana")
+TO_L3 = by_level(TO_SUSPECTED_CLIENT_BUG, "ana", "ben")
 
 
 def make_desk(db_url: str, *, hooks: WebhookSettings | None = None, server: ServerSettings | None = None,

@@ -89,7 +89,9 @@ def test_override_note_escalate_and_close_by_hand(desk: Desk) -> None:
     desk.walk(iid, ("ana", "met"), ("ana", "none"))
     overridden = desk.api("POST", f"/incidents/{iid}/override", json={
         "node": "intake.client_error_message", "outcome": "license", "reason": "user sent a screenshot"}).json()
-    assert overridden["status"] == "handed-off" and overridden["handoff"] == "license-problem"
+    # the handoff continues the same incident in the licence procedure
+    assert overridden["status"] == "open" and overridden["handoff"] == "license-problem"
+    assert (overridden["playbook"], overridden["current"]) == ("license-problem", "lp.account")
 
     second = desk.open()["id"]
     noted = desk.api("POST", f"/incidents/{second}/notes", json={"text": "user is travelling"}).json()

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import Desk
+from tests.web.conftest import Desk, first_step
 
 
 def assert_error_shape(body: Any, status: int, code: str) -> None:
@@ -45,17 +45,17 @@ def test_a_missing_token_is_401_with_the_same_shape_and_a_bearer_challenge(desk:
 
 def test_a_conflict_and_a_forbidden_answer_have_the_same_shape(desk: Desk) -> None:
     incident = desk.open()
-    forbidden = desk.api("POST", f"/incidents/{incident['id']}/answer", "cy", json={"outcome": "met"})
+    forbidden = desk.api("POST", f"/incidents/{incident['id']}/answer", "cy", json=first_step(incident, "met"))
     assert_error_shape(forbidden.json(), 403, "forbidden")
     desk.walk(incident["id"], ("ana", "met"))
     late = desk.api("POST", f"/incidents/{incident['id']}/answer", "ana",
-                    json={"outcome": "met", "node": "intake.operational_requirements"})
+                    json=first_step(incident, "met"))
     assert_error_shape(late.json(), 409, "conflict")
 
 
 def test_an_invalid_answer_names_the_valid_choices(desk: Desk) -> None:
     incident = desk.open()
-    response = desk.api("POST", f"/incidents/{incident['id']}/answer", json={"outcome": "perhaps"})
+    response = desk.api("POST", f"/incidents/{incident['id']}/answer", json=first_step(incident, "perhaps"))
     assert_error_shape(response.json(), 422, "invalid-answer")
     assert "violated, met" in response.json()["error"]["message"]
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from calltriage.services.triage import load_settings
+from calltriage.settings import Settings
 from tests.probes.conftest import settings_for
 from tests.web.conftest import Desk, login, make_desk
 
@@ -35,7 +35,8 @@ def lab_desk(db_url: str, lab: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator
     settings = settings_for(lab)
     assert settings.source is not None
     monkeypatch.setenv("CALLTRIAGE_CONFIG", settings.source)
-    made, services = make_desk(db_url, server=load_settings(None), max_wait=WAIT)
+    server = Settings.from_environment({"CALLTRIAGE_CONFIG": settings.source}).server_settings()
+    made, services = make_desk(db_url, server=server, max_wait=WAIT)
     with made.client:
         yield made
     services.close()
@@ -89,8 +90,10 @@ def test_an_api_triage_stops_where_an_operator_must_answer_and_continues_after_t
         busy["page"] = login(lab_desk, "ana").get(f"/incidents/{incident_id}").text
         alice.call(ECHO[2])
 
+    seen = lab_desk.api("GET", f"/incidents/{incident_id}").json()
     answered = lab_desk.api("POST", f"/incidents/{incident_id}/answer",
-                            json={"outcome": "none", "node": "intake.client_error_message"})
+                            json={"outcome": "none", "node": "intake.client_error_message",
+                                  "revision": seen["revision"]})
     assert answered.status_code == 200
     status, seen = follow(lab_desk, incident_id, {
         "l1.force_reconnection": alice.register,

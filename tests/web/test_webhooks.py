@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from calltriage.services.incidents import Actor
-from calltriage.services.webhooks import SIGNATURE_HEADER, WebhookSettings, verify
+from calltriage.services.webhooks import SIGNATURE_HEADER, WebhookSettings, sign, verify
+from tests.cast import ANA
 from tests.web.conftest import TO_L2, TO_L3, Desk, login, make_desk
 from tests.web.receiver import Receiver
 
@@ -93,8 +93,37 @@ def test_the_operator_never_waits_for_a_slow_receiver(hooked: Desk, receiver: Re
 def test_changes_made_outside_the_web_notify_too(hooked: Desk, receiver: Receiver) -> None:
     # The CLI calls the services directly; the dispatcher reads the shared timeline.
     incidents = hooked.services.incidents
-    view = incidents.open(playbook_id="user-cant-call-professional", caller="a", callee="b", actor=Actor("ana", 1))
-    incidents.escalate(view["id"], "server-status-check", actor=Actor("ana", 1))
+    view = incidents.open(playbook_id="user-cant-call-professional", caller="a", callee="b", actor=ANA)
+    incidents.escalate(view["id"], "server-status-check", actor=ANA)
     hooked.app.state.ct.dispatcher.poke()
     wait_for(lambda: receiver.received, "the escalation made through the services")
     assert receiver.received[0].json["event"] == "incident.escalated"
+
+
+def test_the_database_never_holds_a_webhook_url_with_its_secret(db_url: str, receiver: Receiver) -> None:
+    chat_url = receiver.url.rstrip("/") + "/services/T0001/B0002/Sl4ckS3cretT0ken"
+    settings = WebhookSettings(urls=(chat_url,), secret=SECRET, max_attempts=3, backoff=0.05, poll=0.02)
+    made, services = make_desk(db_url, hooks=settings)
+    made.app.state.ct.webhooks.collect()
+    with made.client:
+        incident = made.open()
+        made.walk(incident["id"], *TO_L2)
+        wait_for(lambda: receiver.received, "the delivery to the chat URL")
+    services.close()
+    from sqlalchemy import create_engine, text
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        rows = [" ".join(str(v) for v in row) for row in conn.execute(text("SELECT * FROM webhook_deliveries"))]
+    engine.dispose()
+    assert rows and not any("Sl4ckS3cretT0ken" in row for row in rows)
+    assert "/hooks/…" in rows[0]  # shortened for display: host and first path segment
+
+
+def test_a_signature_is_refused_when_its_timestamp_is_old_or_forged() -> None:
+    body = b'{"event":"incident.closed"}'
+    now = 1_900_000_000
+    good = sign(SECRET, str(now), body)
+    assert verify(SECRET, str(now), body, good, now=now + 60)
+    assert not verify(SECRET, str(now), body, good, now=now + 3600)  # a replay an hour later
+    assert not verify(SECRET, str(now + 3600), body, good, now=now + 3600)  # timestamp swapped
+    assert not verify(SECRET, "soon", body, good, now=now)

@@ -11,7 +11,7 @@ from typing import Any
 
 import typer
 
-from calltriage.cli.common import GLOBALS, JsonOpt, echo, emit_json
+from calltriage.cli.common import JsonOpt, current, echo, emit_json
 from calltriage.errors import CalltriageError, InvalidAnswer, NotFound
 from calltriage.services.catalog import PlaybookCatalog, playbook_dirs
 from calltriage.services.playbook_tests import companion, load_messages, test_all
@@ -20,7 +20,7 @@ ID_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 
 
 def _catalog() -> PlaybookCatalog:
-    return PlaybookCatalog(None, playbook_dirs(GLOBALS.playbooks))
+    return PlaybookCatalog(None, playbook_dirs(current().playbooks))
 
 
 PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
@@ -145,7 +145,7 @@ def new(
     if not ID_RE.match(playbook_id):
         raise InvalidAnswer(f"playbook id {playbook_id!r} is not lowercase words joined by dashes: "
                             "use e.g. 'user-cant-send-messages'")
-    folder = playbook_dirs(GLOBALS.playbooks)[0]
+    folder = playbook_dirs(current().playbooks)[0]
     if not folder.is_dir():
         raise NotFound(f"playbook folder {folder} does not exist: create it or pass --playbooks")
     path, cases = folder / f"{playbook_id}.yaml", folder / f"{playbook_id}.cases.yaml"

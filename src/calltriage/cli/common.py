@@ -4,40 +4,40 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from calltriage.services.context import App, build_app
+from calltriage.settings import Settings
 
+if TYPE_CHECKING:
+    from calltriage.config import ServerSettings
 
-@dataclass
-class Globals:
-    db: str | None = None
-    playbooks: str | None = None
-    debug: bool = False
-
-
-GLOBALS = Globals()
 
 JsonOpt = typer.Option(False, "--json", help="Print machine-readable JSON on stdout.")
 
 
+def current() -> Settings:
+    """The settings the root command built (``cli.main.root``) for this invocation."""
+    from typer._click.globals import get_current_context  # the click that typer vendors
+
+    ctx = get_current_context(silent=True)
+    found = ctx.find_object(Settings) if ctx is not None else None
+    if found is None:  # a command called outside the CLI (never in the product)
+        raise RuntimeError("no settings: run commands through calltriage.cli.main")
+    return found
+
+
+def server_for(config: str | None) -> ServerSettings | None:
+    """The SIP server to probe: the command's ``--config``, else the settings' (file and/or
+    ``CALLTRIAGE_SERVER__*`` variables); None when there is none."""
+    return current().with_flags(config=config).server_settings()
+
+
 def app_for(*, ready: bool = True) -> App:
-    return build_app(GLOBALS.db, GLOBALS.playbooks, ready=ready, cache_dir=_cache_dir())
-
-
-def _cache_dir() -> Path | None:
-    """Validated playbooks are cached per user ($CALLTRIAGE_CACHE_DIR, else $XDG_CACHE_HOME/calltriage)."""
-    import os
-
-    explicit = os.environ.get("CALLTRIAGE_CACHE_DIR")
-    if explicit is not None:
-        return Path(explicit).expanduser() if explicit else None
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path("~/.cache").expanduser())
-    return Path(base) / "calltriage" / "playbooks"
+    settings = current()
+    return build_app(settings.db, settings.playbooks, ready=ready, cache_dir=settings.cache_dir)
 
 
 def emit_json(data: Any) -> None:
@@ -62,6 +62,5 @@ def actor(app: App, name: str | None) -> Any:
 
 def _default_operator() -> str:
     import getpass
-    import os
 
-    return os.environ.get("CALLTRIAGE_OPERATOR") or getpass.getuser()
+    return current().operator or getpass.getuser()

@@ -25,22 +25,50 @@ NoteOpt = typer.Option("", "--note", help="A note recorded with the answer.")
 
 @app.command("open")
 def open_(
-    playbook: str = typer.Option("user-cant-call-professional", "--playbook", help="Playbook id."),
-    caller: str = typer.Option(..., "--caller", help="The user who can't call (username or number)."),
+    playbook: str = typer.Option(None, "--playbook", help="Playbook id (default: the complaint's entry playbook, "
+                                 "else user-cant-call-professional)."),
+    caller: str = typer.Option(..., "--caller", help="The user who reports (username or number)."),
     callee: str = typer.Option(..., "--callee", help="The party they tried to reach."),
     summary: str = typer.Option("", "--summary", help="What the user reported."),
     reporter: str = typer.Option("", "--reporter", help="Who reported it (default: the operator)."),
+    complaint: str = typer.Option(None, "--complaint", help="Intake: a complaint of the matrix "
+                                  "(`calltriage intake complaints`); routes to its entry playbook."),
+    definition: str = typer.Option("", "--definition", help="Intake: the incident in the user's own words."),
+    is_: list[str] = typer.Option([], "--is", help="Intake: DIMENSION=TEXT observed (what, where, when, extent)."),
+    is_not: list[str] = typer.Option([], "--is-not", help="Intake: DIMENSION=TEXT where it does not happen."),
+    error_message: str = typer.Option("", "--error-message", help="Intake: the app's exact error message."),
+    device: str = typer.Option("", "--device", help="Intake: device and OS."),
+    app_version: str = typer.Option("", "--app-version", help="Intake: the app's version."),
+    network: str = typer.Option("", "--network", help="Intake: wifi, mobile, wired, other or unknown."),
+    edition: str = typer.Option("", "--edition", help="Intake: professional or enterprise."),
+    prefill: bool = typer.Option(False, "--prefill", help="Intake: ask the SIP server (--config) what it knows "
+                                 "about the caller: registration, app version and edition from the User-Agent."),
+    config: str = typer.Option(None, "--config", help="Server config for --prefill (default: $CALLTRIAGE_CONFIG)."),
     as_: str = AsOpt,
     json_out: bool = JsonOpt,
 ) -> None:
-    """Open an incident on a playbook."""
-    app_ = app_for()
-    view = app_.incidents.open(playbook_id=playbook, caller=caller, callee=callee, summary=summary,
-                               reporter=reporter, actor=actor(app_, as_))
-    if json_out:
-        emit_json({"id": view["id"], "status": view["status"], "current": view["current"]})
+    """Open an incident on a playbook, or with its intake (--complaint and the IS / IS-NOT description)."""
+    if complaint is None:
+        app_ = app_for()
+        view = app_.incidents.open(playbook_id=playbook or "user-cant-call-professional", caller=caller,
+                                   callee=callee, summary=summary, reporter=reporter, actor=actor(app_, as_))
     else:
-        echo(f"Opened incident {view['id']}: {view['caller']} can't call {view['callee']} "
+        from calltriage.cli.intake import open_with_intake
+
+        view = open_with_intake(complaint=complaint, playbook=playbook, caller=caller, callee=callee,
+                                summary=summary, reporter=reporter, as_=as_, definition=definition, is_=is_,
+                                is_not=is_not, error_message=error_message, device=device, app_version=app_version,
+                                network=network, edition=edition, prefill=prefill, config=config)
+    if json_out:
+        emit_json({"id": view["id"], "status": view["status"], "current": view["current"],
+                   "playbook": view["playbook"], "complaint": view["complaint"]})
+    else:
+        if complaint is not None:
+            routing = view["intake"]["routing"]
+            how = "as proposed by the complaint matrix" if routing["chosen"] == routing["proposed"] else \
+                f"chosen instead of the matrix's {routing['proposed']}"
+            echo(f"Intake: {complaint} → {view['playbook']} ({how}).")
+        echo(f"Opened incident {view['id']}: {view['caller']} / {view['callee']} "
              f"({view['playbook']}). Next: calltriage incident run {view['id']}")
 
 
@@ -79,7 +107,18 @@ def show(incident_id: int = typer.Argument(..., metavar="ID"), json_out: bool = 
         emit_json(view)
         return
     _print_header(view)
-    echo("Path: " + " → ".join(view["path"]))
+    if view.get("major"):
+        echo(f"  part of major incident M{view['major']} (calltriage major show {view['major']})")
+    intake = view.get("intake")
+    if intake:
+        echo(f"  intake: {intake['complaint']} → {intake['routing']['chosen']}"
+             + "".join(f"; {d} IS {c.get('is') or '-'} / IS NOT {c.get('is_not') or '-'}"
+                       for d, c in intake["description"].items()))
+    if len(view["playbooks"]) > 1:
+        for part in view["playbooks"]:
+            echo(f"Path in {part['playbook']}@{part['version']}: " + " → ".join(part["path"]))
+    else:
+        echo("Path: " + " → ".join(view["path"]))
     echo("Timeline:")
     for event in view["events"]:
         echo("  " + format_event(event))

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 import typer
 from typer import _click as click  # the click that typer vendors: its exceptions are what it raises
 
-from calltriage.cli.common import GLOBALS, JsonOpt, app_for, echo, emit_json
+from calltriage.cli.common import JsonOpt, app_for, echo, emit_json
 from calltriage.cli.lazy import Lazy, fast_coercion, lazy_group
 from calltriage.errors import CalltriageError
+from calltriage.settings import Settings
 
 # Every command of the CLI, each imported only when it runs (plus the `calltriage.cli` entry
 # points of other installed packages, e.g. `lab` from calltriage-lab).
@@ -20,6 +23,8 @@ COMMANDS = {
     "worker": Lazy("calltriage.cli.worker:worker"),
     "report": Lazy("calltriage.cli.records:report"),
     "server": Lazy("calltriage.probes.cli:app", "Check the SIP server configuration and reach each part."),
+    "intake": Lazy("calltriage.cli.intake:app", "Intake: the complaint matrix and the entry playbook it proposes."),
+    "major": Lazy("calltriage.cli.major:app", "Major incidents: one server-side finding shared by several incidents."),
     "user": Lazy("calltriage.cli.users:app", "Operator accounts: add, list, disable, token."),
     "serve": Lazy("calltriage.web.cli:serve"),
     "demo": Lazy("calltriage.cli.demo:demo"),
@@ -38,13 +43,17 @@ app = typer.Typer(
 
 @app.callback()
 def root(
+    ctx: typer.Context,
     db: str = typer.Option(None, "--db", help="SQLite file or database URL (default: $CALLTRIAGE_DB or "
                            "./calltriage.sqlite)."),
     playbooks: str = typer.Option(None, "--playbooks", help="Playbook folder (default: $CALLTRIAGE_PLAYBOOKS "
                                   "or the bundled playbooks/)."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
 ) -> None:
-    GLOBALS.db, GLOBALS.playbooks, GLOBALS.debug = db, playbooks, debug
+    # The edge: the only place the CLI reads the environment. Commands reach the result through
+    # ``cli.common.current()`` (the click context), never through a global.
+    ctx.obj = Settings.from_environment(os.environ, cache_home=Path.home() / ".cache", db=db, playbooks=playbooks,
+                                        debug=debug)
 
 
 @app.command()

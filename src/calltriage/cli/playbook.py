@@ -7,12 +7,13 @@ from typing import Any
 
 import typer
 
-from calltriage.cli.common import GLOBALS, JsonOpt, app_for, echo, emit_json
+from calltriage.cli.common import JsonOpt, app_for, current, echo, emit_json
 from calltriage.cli.lazy import Lazy, lazy_group
 from calltriage.engine.loader import load_playbook
 from calltriage.engine.render import family_to_dot, family_to_mermaid, to_dot, to_mermaid
 from calltriage.errors import CalltriageError, PlaybookError
 from calltriage.services.catalog import PlaybookCatalog, known_probes, playbook_dirs
+from calltriage.services.spec_cache import SpecCache
 
 # Authoring commands live in cli/authoring.py, imported when they run.
 app = typer.Typer(no_args_is_help=True, cls=lazy_group({
@@ -23,7 +24,8 @@ app = typer.Typer(no_args_is_help=True, cls=lazy_group({
 
 
 def _catalog() -> PlaybookCatalog:
-    return PlaybookCatalog(None, playbook_dirs(GLOBALS.playbooks))
+    settings = current()
+    return PlaybookCatalog(None, playbook_dirs(settings.playbooks), cache=SpecCache(settings.cache_dir))
 
 
 @app.command("list")

@@ -40,13 +40,15 @@ def attach(
     json_out: bool = JsonOpt,
 ) -> None:
     """Attach a client log: checked and redacted (passwords, digest responses, keys) before it is stored."""
-    from calltriage.services.attachments import attach_log
+    from calltriage.clientlog.upload import read_capped
+    from calltriage.services.attachments import MAX_LOG_BYTES, attach_log
 
     app_ = app_for()
 
     def read() -> bytes:
         try:
-            return file.read_bytes()
+            with file.open("rb") as stream:
+                return read_capped(stream, file.name, max_bytes=MAX_LOG_BYTES)
         except OSError as exc:
             raise CalltriageError(f"cannot read {file} ({exc.strerror or exc.__class__.__name__}): "
                                   "check the path and its permissions") from None

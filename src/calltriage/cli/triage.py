@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from calltriage.cli.common import JsonOpt, actor, app_for, echo, emit_json
+from calltriage.cli.common import JsonOpt, actor, app_for, echo, emit_json, server_for
 from calltriage.errors import CalltriageError
 from calltriage.services.context import App
 
@@ -22,9 +22,9 @@ def _say_wait(node: str, instruction: str, seconds: float) -> None:
 def triage_service(app: App, config: str | None, max_wait: float | None = None, *, quiet: bool = False) -> Any:
     """``max_wait``: seconds the command may spend watching for the user's actions, in all."""
     from calltriage.probes.runner import ProbeRunner
-    from calltriage.services.triage import TriageService, load_settings
+    from calltriage.services.triage import TriageService
 
-    settings = load_settings(config)
+    settings = server_for(config)
     return TriageService(app.incidents, ProbeRunner(), settings, max_wait=max_wait, budget=max_wait,
                          on_wait=None if quiet else _say_wait)
 

@@ -83,6 +83,8 @@ def token(
     name: str = typer.Argument(...),
     label: str = typer.Option("", "--label", help="What the token is for (e.g. 'ticketing')."),
     revoke: bool = typer.Option(False, "--revoke", help="Revoke all of the operator's tokens instead."),
+    days: float = typer.Option(None, "--expires-days", help="The token stops working after this many days "
+                               "(default: until revoked)."),
     json_out: bool = JsonOpt,
 ) -> None:
     """Create an API token for an operator. It is shown once: only its hash is stored."""
@@ -91,7 +93,7 @@ def token(
         count = service.revoke_tokens(name)
         emit_json({"name": name, "revoked": count}) if json_out else echo(f"Revoked {count} token(s) of {name}.")
         return
-    secret, info = service.issue_token(name, label)
+    secret, info = service.issue_token(name, label, days=days)
     if json_out:
         emit_json({"name": info.name, "role": info.role, "token": secret})
     else:

@@ -29,9 +29,10 @@ def continue_after(app_: Any, incident_id: int, config: str | None, json_out: bo
     the user's action takes at most ``max_wait`` seconds in all. Returns the incident view with
     ``waiting`` (what it waits for, with the instruction for the user) and ``probed``."""
     from calltriage.cli.triage import triage_service
-    from calltriage.services.triage import load_settings, waiting_state
+    from calltriage.cli.common import server_for
+    from calltriage.services.triage import waiting_state
 
-    if no_probes or load_settings(config) is None:
+    if no_probes or server_for(config) is None:
         view = dict(app_.incidents.get(incident_id))
         view["probed"] = []
         view["waiting"] = waiting_state(app_.incidents.next_step(incident_id))
@@ -55,9 +56,9 @@ def watch_again(app_: Any, incident_id: int, *, node: str | None, max_wait: floa
     (default: the step's own window). Returns the view as ``continue_after`` does."""
     from calltriage.cli.triage import triage_service
     from calltriage.errors import CalltriageError
-    from calltriage.services.triage import load_settings
+    from calltriage.cli.common import server_for
 
-    if load_settings(config) is None:
+    if server_for(config) is None:
         raise CalltriageError("no SIP server is configured, so nothing can be watched: give --config FILE or set "
                               "CALLTRIAGE_CONFIG, or answer the step from what the user says")
     if max_wait is None:

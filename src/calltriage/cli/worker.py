@@ -7,7 +7,7 @@ import threading
 
 import typer
 
-from calltriage.cli.common import app_for, echo
+from calltriage.cli.common import app_for, echo, server_for
 
 
 def worker(
@@ -22,18 +22,18 @@ def worker(
     poll: float = typer.Option(1.0, "--poll", min=0.05, max=60.0, help="Seconds between looks at an empty queue."),
 ) -> None:
     """Run triage jobs (probes) from the database; any number of workers may share one database."""
-    from calltriage.services.triage import load_settings
     from calltriage.services.worker import Worker
     from calltriage.store.jobqueue import JobQueue
 
     app = app_for()
-    settings = load_settings(config)
+    settings = server_for(config)
     queue = JobQueue(app.store, lease=lease)
     runner = Worker(app.incidents, queue, settings, concurrency=concurrency, max_wait=max_wait, poll=poll)
     where = f"{settings.server.domain} at {settings.server.host}" if settings is not None else "no SIP server"
     if once:
         done = runner.run_pending()
         runner.close()
+        app.close()
         echo(f"Ran {done} triage job(s) against {where}.")
         return
     stop = threading.Event()
@@ -46,4 +46,4 @@ def worker(
         pass
     runner.close()
     app.close()
-    echo("Triage worker stopped; jobs it was running are taken over by another worker when their lease expires.")
+    echo("Triage worker stopped; jobs it was still running went back to the queue for another worker.")

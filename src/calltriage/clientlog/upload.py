@@ -11,7 +11,7 @@ import hashlib
 import re
 import zlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 from calltriage.clientlog.redact import redact
 from calltriage.errors import UploadRejected
@@ -139,6 +139,20 @@ def _normalise(text: str) -> str:
     if "\x1b" in text:
         text = _ANSI.sub("", text)
     return text
+
+
+def read_capped(stream: BinaryIO, filename: str, *, max_bytes: int) -> bytes:
+    """Read a log from ``stream``, stopping once it passes ``max_bytes``: never more than the limit
+    plus one chunk is held (``/dev/zero`` or a huge file end with ``UploadRejected`` at the limit)."""
+    chunks: list[bytes] = []
+    total = 0
+    while chunk := stream.read(min(1 << 20, max_bytes + 1 - total)):
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > max_bytes:
+            raise UploadRejected(f"{_display_name(filename)} is larger than the {_size(max_bytes)} limit: "
+                                 "attach only the hours around the failed call, or gzip it")
+    return b"".join(chunks)
 
 
 def prepare_upload(filename: str, data: bytes, *, max_bytes: int) -> PreparedLog:

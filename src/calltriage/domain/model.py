@@ -60,6 +60,7 @@ class EventKind(StrEnum):
     NOTE = "note"
     ATTACHED = "attached"
     WAITING = "waiting"
+    MAJOR = "major"  # linked to (or closed with) a major incident
 
 
 class ProbeStatus(StrEnum):

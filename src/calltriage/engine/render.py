@@ -123,17 +123,20 @@ def family_to_dot(parts: Sequence[Segment]) -> str:
     for index, (spec, path) in enumerate(parts):
         visited, taken = set(path), _taken(path)
         lines.append(f'    subgraph "cluster_{index}" {{')
-        lines.append(f'        label="{spec.title} ({spec.id}@{spec.version})"; style=rounded; color="#718096";')
+        title = dot_string(f"{spec.title} ({spec.id}@{spec.version})")
+        lines.append(f'        label={title}; style=rounded; color="#718096";')
         for node in spec.nodes.values():
             style = ', style=filled, fillcolor="#ffe08a"' if node.id in visited else ""
-            lines.append(f'        "{index}:{node.id}" [label="{label(node)}", shape={SHAPES_DOT[node.kind]}{style}];')
+            lines.append(f"        {dot_string(f'{index}:{node.id}')} [label={dot_string(label(node))}, "
+                         f"shape={SHAPES_DOT[node.kind]}{style}];")
         for src, dst, name in edges(spec):
             style = ', color="#b7791f", penwidth=3' if (src, dst) in taken else ""
-            lines.append(f'        "{index}:{src}" -> "{index}:{dst}" [label="{name}"{style}];')
+            lines.append(f"        {dot_string(f'{index}:{src}')} -> {dot_string(f'{index}:{dst}')} "
+                         f"[label={dot_string(name)}{style}];")
         lines.append("    }")
     for index, src, dst in _handoff_links(parts):
-        lines.append(f'    "{index}:{src}" -> "{index + 1}:{dst}" [label="continues", style=dashed, '
-                     'color="#b7791f", penwidth=3];')
+        lines.append(f"    {dot_string(f'{index}:{src}')} -> {dot_string(f'{index + 1}:{dst}')} "
+                     '[label="continues", style=dashed, color="#b7791f", penwidth=3];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -146,20 +149,20 @@ def family_to_mermaid(parts: Sequence[Segment]) -> str:
     highlighted: list[str] = []
     count = 0
     for index, (spec, path) in enumerate(parts):
-        lines.append(f'    subgraph p{index}["{spec.title} ({spec.id}@{spec.version})"]')
+        lines.append(f'    subgraph p{index}["{_mermaid_text(f"{spec.title} ({spec.id}@{spec.version})")}"]')
         for node in spec.nodes.values():
             left, right = SHAPES_MERMAID[node.kind]
-            lines.append(f'        p{index}_{_mid(node.id)}{left}"{label(node)}"{right}')
+            lines.append(f'        p{index}_{_mid(node.id)}{left}"{_mermaid_text(label(node))}"{right}')
         lines.append("    end")
         taken = _taken(path)
         for src, dst, name in edges(spec):
-            lines.append(f"    p{index}_{_mid(src)} -->|{name}| p{index}_{_mid(dst)}")
+            lines.append(f'    p{index}_{_mid(src)} -->|"{_mermaid_text(name)}"| p{index}_{_mid(dst)}')
             if (src, dst) in taken:
                 highlighted.append(str(count))
             count += 1
         taken_nodes.extend(f"p{index}_{_mid(n)}" for n in dict.fromkeys(path) if n in spec.nodes)
     for index, src, dst in _handoff_links(parts):
-        lines.append(f"    p{index}_{_mid(src)} -.->|continues| p{index + 1}_{_mid(dst)}")
+        lines.append(f'    p{index}_{_mid(src)} -.->|"continues"| p{index + 1}_{_mid(dst)}')
         highlighted.append(str(count))
         count += 1
     lines.append("    classDef taken fill:#ffe08a,stroke:#b7791f,stroke-width:2px")

@@ -149,6 +149,9 @@ def _apply(spec: PlaybookSpec, run: PlaybookRun, outcome: str) -> tuple[Playbook
         return escalate_to(spec, run, outcome.removeprefix("escalate:"))
     if outcome.startswith("close:"):
         return close_at(spec, run, outcome.removeprefix("close:"))
+    if outcome.startswith("resolve:"):
+        resolution, _, category = outcome.removeprefix("resolve:").partition(":")
+        return close_as(spec, run, resolution, category)
     return advance(spec, run, outcome)
 
 
@@ -305,3 +308,17 @@ def close_at(spec: PlaybookSpec, run: PlaybookRun, close_node: str) -> tuple[Pla
         raise InvalidAnswer(f"{close_node!r} is not a close of {spec.id}: choose one of {', '.join(closes)}")
     run = replace(run, answers=(*run.answers, (run.current or "", f"close:{close_node}")))
     return _enter(spec, run, close_node)
+
+
+def close_as(spec: PlaybookSpec, run: PlaybookRun, resolution: str, category: str) -> tuple[PlaybookRun, list[Effect]]:
+    """Close from outside the graph (a major incident's resolution closes every linked incident,
+    whatever playbook and step each one is at). Replayable like any answer."""
+    _check_spec(spec, run)
+    if run.over:
+        raise InvalidAnswer(f"incident is already {run.status.value}")
+    if not resolution or ":" in resolution or not category:
+        raise InvalidAnswer(f"resolution {resolution!r} / category {category!r}: give a resolution code and a category")
+    node = run.current or ""
+    run = replace(run, answers=(*run.answers, (node, f"resolve:{resolution}:{category}")), current=None,
+                  status=IncidentStatus.CLOSED, resolution=resolution, category=category)
+    return run, [Effect(NodeKind.CLOSE, node, {"resolution": resolution, "category": category})]

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
-from calltriage.domain.model import Category, IncidentStatus
+from calltriage.domain.model import Category, EventKind, IncidentStatus
 from calltriage.reports.scope import Scope, share
-from calltriage.store.models import Incident
+from calltriage.store.models import Event, Incident
 
 # The seed: "can't call" is caused about equally by misconfigurations (client or server) and by
 # connection issues (shared/design/seed-playbook.md, "Resolution codes and root-cause categories").
@@ -46,10 +46,13 @@ def resolutions(session: Session, scope: Scope) -> list[dict[str, Any]]:
 
 
 def handoffs(session: Session, scope: Scope) -> list[dict[str, Any]]:
-    rows = session.execute(scope.apply(
-        select(Incident.handoff, Incident.category, func.count())
-        .where(Incident.status == IncidentStatus.HANDED_OFF.value)
-        .group_by(Incident.handoff, Incident.category))).all()
+    """Incidents per handoff target, from the timeline's ``handed-off`` events: a handoff into an
+    existing playbook continues the incident there, so the incident's status no longer says it."""
+    playbook, category = Event.data["playbook"].as_string(), Event.data["category"].as_string()
+    rows = session.execute(scope.events(
+        select(playbook, category, func.count(distinct(Event.incident_id)))
+        .where(Event.kind == EventKind.HANDED_OFF.value)
+        .group_by(playbook, category))).all()
     total = sum(int(n) for *_, n in rows)
     out = [{"playbook": h, "category": c, "count": int(n), "share": share(int(n), total)} for h, c, n in rows]
     return sorted(out, key=lambda row: (-row["count"], str(row["playbook"])))

@@ -20,9 +20,9 @@ CHECKOUT = Path(__file__).resolve().parents[3] / "playbooks"
 BUNDLED = PACKAGED if PACKAGED.is_dir() else CHECKOUT
 
 
-def playbook_dirs(explicit: str | None = None) -> list[Path]:
-    """``--playbooks`` > ``CALLTRIAGE_PLAYBOOKS`` (os.pathsep-separated) > the bundled folder."""
-    value = explicit or os.environ.get("CALLTRIAGE_PLAYBOOKS")
+def playbook_dirs(value: str | None = None) -> list[Path]:
+    """Folders (os.pathsep-separated, ``Settings.playbooks``: ``--playbooks`` > ``CALLTRIAGE_PLAYBOOKS``),
+    else the bundled folder."""
     if value:
         return [Path(p).expanduser() for p in value.split(os.pathsep) if p]
     return [BUNDLED]

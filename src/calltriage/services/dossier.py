@@ -46,16 +46,21 @@ _FREE = frozenset({"result", "evidence", "data", "analysis", "meta", "findings"}
 def build_dossier(app: App, incident_id: int, *, pseudonymise: bool = False,
                   now: datetime | None = None) -> dict[str, Any]:
     view = app.incidents.get(incident_id)
-    spec = app.incidents.spec_for(view)
+    # every playbook the incident walked (a handoff continues it in the next one), pinned versions
+    walked = app.incidents.walked(view)
+    spec = walked[-1][0]
     events: list[dict[str, Any]] = view["events"]
+    nodes: dict[str, Any] = {}
+    for part, _ in walked:  # a node id in two playbooks reads as the latest one's
+        nodes.update(part.nodes)
 
     def prompt(node: str | None) -> str:
-        return spec.nodes[node].prompt if node and node in spec.nodes else ""
+        return nodes[node].prompt if node and node in nodes else ""
 
     def label(node: str | None, outcome: str | None) -> str:
-        if not node or not outcome or node not in spec.nodes or outcome not in spec.nodes[node].outcomes:
+        if not node or not outcome or node not in nodes or outcome not in nodes[node].outcomes:
             return ""
-        return spec.nodes[node].outcomes[outcome].label or ""
+        return nodes[node].outcomes[outcome].label or ""
 
     answers = {e["node"]: e["outcome"] for e in events if e["kind"] in _STEP_KINDS[:3] and e["outcome"]}
     dossier: dict[str, Any] = {
@@ -69,9 +74,11 @@ def build_dossier(app: App, incident_id: int, *, pseudonymise: bool = False,
         | {"playbook": view["playbook"], "playbook_version": view["playbook_version"],
            "playbook_title": spec.title},
         "parties": {"caller": view["caller"], "callee": view["callee"]},
-        "path": [{"node": n, "level": spec.nodes[n].level if n in spec.nodes else None,
-                  "kind": spec.nodes[n].kind.value if n in spec.nodes else "", "prompt": prompt(n),
-                  "outcome": answers.get(n)} for n in view["path"]],
+        "playbooks": [{"playbook": part.id, "version": part.version, "title": part.title} for part, _ in walked],
+        "path": [{"node": n, "playbook": part.id, "level": part.nodes[n].level if n in part.nodes else None,
+                  "kind": part.nodes[n].kind.value if n in part.nodes else "",
+                  "prompt": part.nodes[n].prompt if n in part.nodes else "", "outcome": answers.get(n)}
+                 for part, path in walked for n in path],
         "steps": [_step(e, prompt(e["node"]), label(e["node"], e["outcome"])) for e in events
                   if e["kind"] in _STEP_KINDS],
         "overrides": [{"seq": e["seq"], "at": e["at"], "actor": e["actor"], "node": e["node"],

@@ -9,6 +9,7 @@ the old or the new state, never a mix, and two operators can never both win.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ from calltriage.domain.model import EventKind, NodeKind, ProbeResult, ProbeStatu
 from calltriage.engine import (
     PlaybookRun,
     advance,
+    close_as,
     close_at,
     escalate_to,
     handoff_into,
@@ -41,6 +43,7 @@ from calltriage.store import Store
 from calltriage.store.models import Event, Incident
 
 MAX_TEXT = 10_000
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,9 @@ class IncidentService:
         self.store = store
         self.catalog = catalog
         self.clock = clock
+        # Called with (incident id, probe result) after each recorded probe, outside its transaction
+        # (major incidents group server-side findings here).
+        self.after_probe: Callable[[int, dict[str, Any]], Any] | None = None
 
     # -- reading -----------------------------------------------------------------------------
     def get(self, incident_id: int) -> dict[str, Any]:
@@ -102,7 +108,7 @@ class IncidentService:
 
     # -- changing ----------------------------------------------------------------------------
     def open(self, *, playbook_id: str, caller: str, callee: str, summary: str = "", reporter: str = "",
-             actor: Actor) -> dict[str, Any]:
+             actor: Actor, complaint: str | None = None, intake: dict[str, Any] | None = None) -> dict[str, Any]:
         caller = _clean(caller, "caller", required=True, limit=200)
         callee = _clean(callee, "callee", required=True, limit=200)
         summary = _clean(summary, "summary")
@@ -114,11 +120,12 @@ class IncidentService:
             incident = Incident(caller=caller, callee=callee, summary=summary,
                                 reporter=_clean(reporter or actor.name, "reporter", limit=120),
                                 playbook_id=spec.id, playbook_version=spec.version, state=run.to_dict(),
-                                revision=0, opened_at=now, updated_at=now)
+                                revision=0, opened_at=now, updated_at=now, complaint=complaint, intake=intake)
             session.add(incident)
             session.flush()
             self._append(session, incident, EventKind.OPENED, actor, node=None,
-                         data={"playbook": spec.id, "version": spec.version, "caller": caller, "callee": callee},
+                         data={"playbook": spec.id, "version": spec.version, "caller": caller, "callee": callee,
+                               **({"complaint": complaint} if complaint else {})},
                          note=summary)
             self._save(session, incident, run, now)
             incident_id = incident.id
@@ -166,6 +173,11 @@ class IncidentService:
                 self._save(session, incident, run, self.clock())
 
         view = self._change(incident_id, change)
+        if self.after_probe is not None:
+            try:
+                self.after_probe(incident_id, result.to_dict())
+            except Exception:  # the result is stored; grouping it must never stop the triage
+                _log.exception("grouping the probe result of incident %s failed", incident_id)
         return view, decided[0]
 
     def record_waiting(self, incident_id: int, node: str, instruction: str, *, actor: Actor,
@@ -222,6 +234,18 @@ class IncidentService:
             self._expect(session, incident, run, None, revision)
             self._check_level(actor, run)
             new_run, effects = close_at(spec, run, close_node)
+            self._finish(session, incident, new_run, effects, actor, note=note)
+
+        return self._change(incident_id, change)
+
+    def close_as(self, incident_id: int, resolution: str, category: str, *, actor: Actor, note: str = "",
+                 data: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Close from outside the playbook (a major incident's resolution), whatever step it is at."""
+        note = _clean(note, "note")
+
+        def change(session: Session, incident: Incident, spec: PlaybookSpec, run: PlaybookRun) -> None:
+            new_run, effects = close_as(spec, run, resolution, category)
+            effects = [Effect(e.kind, e.node, {**e.data, **(data or {})}) for e in effects]
             self._finish(session, incident, new_run, effects, actor, note=note)
 
         return self._change(incident_id, change)

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from calltriage.errors import InvalidAnswer, NotFound, Unauthorized
 from calltriage.services.incidents import Actor
+from calltriage.services.passwords import HashGate, check_password
 from calltriage.services.queues import light_select, one_statement, row_view
 from calltriage.services.views import incident_view, iso
 from calltriage.store import Store
@@ -34,7 +35,6 @@ from calltriage.store.models import Event, Incident
 ROLES: dict[str, int | None] = {"L1": 1, "L2": 2, "L3": 3, "admin": None}
 QUEUES = ("open", "mine", "escalated", "closed")
 TOKEN_PREFIX = "ct_"
-MIN_PASSWORD = 8
 OPERATOR_TTL = 2.0  # seconds another process may still accept a just-disabled operator's session or token
 SIZES_TTL = 5.0  # seconds a queue badge may lag behind
 COUNT_CAP = 1000  # queue badges count up to this ("1000+"): exact counts of big queues cost a scan
@@ -86,8 +86,9 @@ def check_role(role: str) -> str:
 
 class OperatorService:
     def __init__(self, store: Store, clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 hasher: PasswordHasher | None = None) -> None:
+                 hasher: PasswordHasher | None = None, gate: HashGate | None = None) -> None:
         self.store = store
+        self.gate = gate or HashGate()
         self.clock = clock
         # argon2's defaults (RFC 9106 "second recommended", ~0.2 s here); tests pass cheaper parameters.
         self.hasher = hasher or PasswordHasher()
@@ -105,10 +106,11 @@ class OperatorService:
             raise InvalidAnswer(f"operator name {name!r} is not valid: use 1-64 lower-case letters, digits, "
                                 "'.', '_' or '-'")
         role = check_role(role)
-        _check_password(password)
+        check_password(password, hints=(name,))
         try:
             with self.store.write() as session:
-                row = Operator(name=name, role=role, password_hash=self.hasher.hash(password), disabled=False,
+                row = Operator(name=name, role=role, password_hash=self.gate.run(lambda: self.hasher.hash(password)),
+                               disabled=False,
                                session_epoch=0, created_at=self.clock())
                 session.add(row)
                 session.flush()
@@ -169,11 +171,20 @@ class OperatorService:
         self._forget()
         return info
 
+    def end_sessions(self, operator_id: int) -> None:
+        """Log the operator out everywhere (logout): every signed session cookie of theirs stops working."""
+        with self.store.write() as session:
+            row = session.get(Operator, operator_id)
+            if row is not None:
+                row.session_epoch += 1
+        self._forget()
+
     def set_password(self, name: str, password: str) -> OperatorInfo:
-        _check_password(password)
+        check_password(password, hints=(name,))
+        hashed = self.gate.run(lambda: self.hasher.hash(password))
         with self.store.write() as session:
             row = self._row(session, name)
-            row.password_hash = self.hasher.hash(password)
+            row.password_hash = hashed
             row.session_epoch += 1
             info = _info(row)
         self._forget()
@@ -183,13 +194,14 @@ class OperatorService:
         wrong = Unauthorized("wrong operator name or password: try again or ask an admin to reset it")
         with self.store.read() as session:
             row = session.scalars(select(Operator).where(Operator.name == name.strip().lower())).first()
-        if self._dummy_hash is None:
-            # Verified against when the name is unknown, so a wrong name costs as long as a wrong password.
-            self._dummy_hash = self.hasher.hash("calltriage-dummy-password")
-        try:
-            self.hasher.verify(row.password_hash if row is not None else self._dummy_hash, password)
-        except (VerificationError, InvalidHashError):
-            raise wrong from None
+        with self.gate.slot():  # at most a few argon2 hashes (64 MiB each) at once
+            if self._dummy_hash is None:
+                # Verified against when the name is unknown, so a wrong name costs as long as a wrong password.
+                self._dummy_hash = self.hasher.hash("calltriage-dummy-password")
+            try:
+                self.hasher.verify(row.password_hash if row is not None else self._dummy_hash, password)
+            except (VerificationError, InvalidHashError):
+                raise wrong from None
         if row is None:
             raise wrong
         if row.disabled:
@@ -200,15 +212,20 @@ class OperatorService:
             return _info(fresh)
 
     # -- API tokens --------------------------------------------------------------------------
-    def issue_token(self, name: str, label: str = "") -> tuple[str, OperatorInfo]:
-        """A new random token; only its hash is stored, so this is the only time it is seen."""
+    def issue_token(self, name: str, label: str = "", *, days: float | None = None) -> tuple[str, OperatorInfo]:
+        """A new random token; only its hash is stored, so this is the only time it is seen.
+        ``days``: it stops working that many days from now (None: until revoked)."""
+        if days is not None and not 0 < days <= 3650:
+            raise InvalidAnswer(f"token lifetime {days:g} days is not valid: use 1 to 3650 days, or none")
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        expires = self.clock() + timedelta(days=days) if days is not None else None
         with self.store.write() as session:
             row = self._row(session, name)
             if row.disabled:
                 raise InvalidAnswer(f"operator {row.name} is disabled: enable it before issuing a token")
             session.add(ApiToken(operator_id=row.id, token_hash=hash_token(token), prefix=token[:8],
-                                 label=label.strip()[:120], created_at=self.clock(), revoked=False))
+                                 label=label.strip()[:120], created_at=self.clock(), revoked=False,
+                                 expires_at=expires))
             return token, _info(row)
 
     def revoke_tokens(self, name: str) -> int:
@@ -236,11 +253,13 @@ class OperatorService:
             return cached[2]
         with self.store.read() as session:
             found = session.execute(
-                select(ApiToken.id, ApiToken.revoked, Operator)
+                select(ApiToken.id, ApiToken.revoked, Operator, ApiToken.expires_at)
                 .join(Operator, Operator.id == ApiToken.operator_id)
                 .where(ApiToken.token_hash == digest)).first()
         if found is None or found[1] or found[2].disabled:
             raise bad
+        if found[3] is not None and _aware(found[3]) <= self.clock():
+            raise Unauthorized("this API token has expired: create a new one with `calltriage user token NAME`")
         info = _info(found[2])
         with self._lock:
             if len(self._by_token) > 10_000:
@@ -277,6 +296,7 @@ class OperatorService:
         with self.store.read() as session:
             row = self._row(session, name)
             return [{"prefix": t.prefix, "label": t.label, "created_at": iso(t.created_at),
+                     "expires_at": iso(t.expires_at),
                      "last_used_at": iso(t.last_used_at), "revoked": t.revoked}
                     for t in session.scalars(select(ApiToken).where(ApiToken.operator_id == row.id))]
 
@@ -354,11 +374,9 @@ class OperatorService:
         return where
 
 
-def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise InvalidAnswer(f"password is too short: use at least {MIN_PASSWORD} characters")
-    if len(password) > 1000:
-        raise InvalidAnswer("password is too long: use at most 1000 characters")
+def _aware(value: datetime) -> datetime:
+    """SQLite returns naive datetimes (stored in UTC)."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def actor_for(store: Store, name: str) -> Actor:

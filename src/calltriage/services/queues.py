@@ -93,9 +93,10 @@ def incident_filters(*, status: str | None = None, level: int | None = None,
     if len(text) > MAX_SEARCH:
         raise InvalidAnswer(f"search is {len(text)} characters long: keep it under {MAX_SEARCH}")
     if text:
-        like = f"%{text}%"
-        where.append(or_(Incident.caller.ilike(like), Incident.callee.ilike(like),
-                         Incident.summary.ilike(like), Incident.reporter.ilike(like)))
+        # % and _ are wildcards in LIKE: a search for "50%" or "a_b" means those characters.
+        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where.append(or_(*(column.ilike(like, escape="\\") for column in
+                           (Incident.caller, Incident.callee, Incident.summary, Incident.reporter))))
     return where
 
 

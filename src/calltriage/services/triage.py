@@ -12,10 +12,8 @@ nothing is "no evidence yet" (``silent``): it decides nothing unless the node na
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from calltriage.domain.model import NodeKind
@@ -30,15 +28,6 @@ if TYPE_CHECKING:
 PROBE_ACTOR = Actor("calltriage")
 OnWait = Callable[[str, str, float], None]  # (node, instruction, seconds)
 Extras = Callable[[int], dict[str, Any]]  # incident id -> probe extras (attached logs...)
-
-
-def load_settings(path: str | Path | None) -> ServerSettings | None:
-    """The server to probe: ``--config`` > ``CALLTRIAGE_CONFIG``; None when neither is given."""
-    from calltriage.config import CONFIG_ENV, load_server_settings
-
-    if path is None and not os.environ.get(CONFIG_ENV):
-        return None
-    return load_server_settings(Path(path) if path is not None else None)
 
 
 @dataclass

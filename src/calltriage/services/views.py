@@ -76,6 +76,9 @@ def incident_view(incident: Incident, events: Sequence[Event] | None) -> dict[st
         "escalations": state.get("escalations", []),
         "path": state.get("path", []),
         "playbooks": _segments(state, incident),
+        "major": incident.major_id,
+        "complaint": incident.complaint,
+        "intake": incident.intake,
     }
     if events is not None:
         view["events"] = [event_view(e) for e in events]

@@ -6,6 +6,10 @@ restart resumes where it stopped (deliveries are rows, not memory). Each deliver
 with HMAC-SHA256 over ``"{timestamp}.{body}"`` (the scheme Stripe and GitHub receivers know),
 retried with exponential back-off, and marked ``failed`` after the last attempt; admins see
 failures on the desk's admin page and at ``GET /api/v1/webhooks/deliveries``.
+
+Chat webhook URLs (Slack, Teams) carry their secret in the path, so the database never holds a
+URL: a delivery row has the shortened URL for display and ``url_key`` (a hash of the URL); the
+URL itself is looked up in the configuration when the delivery is sent.
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ from calltriage.store import Store
 from calltriage.store.auth_models import WebhookCursor, WebhookDelivery
 from calltriage.store.models import Event, Incident
 
-KINDS = {"escalated": "incident.escalated", "closed": "incident.closed", "handed-off": "incident.handed-off"}
+KINDS = {"escalated": "incident.escalated", "closed": "incident.closed", "handed-off": "incident.handed-off",
+         "major": "incident.major"}
 SIGNATURE_HEADER = "X-Calltriage-Signature"
 
 
@@ -51,14 +56,27 @@ class WebhookSettings:
         return bool(self.urls)
 
 
+def url_key(url: str) -> str:
+    return hashlib.sha256(url.encode()).hexdigest()[:16]
+
+
 def sign(secret: str, timestamp: str, body: bytes) -> str:
     mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
     return "sha256=" + mac.hexdigest()
 
 
-def verify(secret: str, timestamp: str, body: bytes, signature: str) -> bool:
-    """For receivers (and tests): constant-time check of a delivery's signature."""
-    return hmac.compare_digest(sign(secret, timestamp, body), signature)
+def verify(secret: str, timestamp: str, body: bytes, signature: str, *, tolerance: float = 300.0,
+           now: float | None = None) -> bool:
+    """For receivers (and tests): constant-time check of a delivery's signature and its age.
+
+    A signature older (or newer) than ``tolerance`` seconds is refused: a captured delivery
+    cannot be replayed later.
+    """
+    try:
+        age = abs((time.time() if now is None else now) - int(timestamp))
+    except ValueError:
+        return False
+    return age <= tolerance and hmac.compare_digest(sign(secret, timestamp, body), signature)
 
 
 class WebhookService:
@@ -91,7 +109,8 @@ class WebhookService:
             for event, incident in rows:
                 payload = _payload(event, incident)
                 for url in self.settings.urls:
-                    session.add(WebhookDelivery(event_id=event.id, incident_id=incident.id, url=url,
+                    session.add(WebhookDelivery(event_id=event.id, incident_id=incident.id, url=safe_url(url),
+                                                url_key=url_key(url),
                                                 kind=KINDS[event.kind], payload=payload, status="pending",
                                                 attempts=0, next_attempt_at=now, last_error="", created_at=now))
             if rows:
@@ -127,6 +146,9 @@ class WebhookService:
             return bool(getattr(done, "rowcount", 0) == 1)
 
     def _post(self, delivery: WebhookDelivery) -> tuple[int | None, str]:
+        url = {url_key(u): u for u in self.settings.urls}.get(delivery.url_key)
+        if url is None:
+            return None, "this URL is no longer in CALLTRIAGE_WEBHOOK_URLS: add it back and retry, or ignore"
         body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
         timestamp = str(int(time.time()))
         headers = {"Content-Type": "application/json", "User-Agent": "calltriage-webhooks/1",
@@ -135,7 +157,7 @@ class WebhookService:
         if self.settings.secret:
             headers[SIGNATURE_HEADER] = sign(self.settings.secret, timestamp, body)
         try:
-            response = self.client.post(delivery.url, content=body, headers=headers)
+            response = self.client.post(url, content=body, headers=headers)
         except httpx.HTTPError as exc:
             return None, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no detail'}"[:500]
         if 200 <= response.status_code < 300:
@@ -188,11 +210,12 @@ def safe_url(url: str) -> str:
     """Scheme, host and first path segment: chat webhook URLs (Slack, Teams) carry their secret in the path."""
     parts = httpx.URL(url)
     first = parts.path.strip("/").split("/", 1)[0]
-    return f"{parts.scheme}://{parts.netloc.decode()}/{first}{'/…' if parts.path.strip('/') != first else ''}"
+    host = parts.netloc.decode().rpartition("@")[2]  # no user:password@
+    return f"{parts.scheme}://{host}/{first}{'/…' if parts.path.strip('/') not in (first, first + '/…') else ''}"
 
 
 def delivery_view(d: WebhookDelivery) -> dict[str, Any]:
-    return {"id": d.id, "event_id": d.event_id, "incident_id": d.incident_id, "url": safe_url(d.url),
+    return {"id": d.id, "event_id": d.event_id, "incident_id": d.incident_id, "url": d.url,
             "kind": d.kind,
             "status": d.status, "attempts": d.attempts, "last_status": d.last_status, "last_error": d.last_error,
             "next_attempt_at": iso(d.next_attempt_at), "created_at": iso(d.created_at),

@@ -95,11 +95,6 @@ class Worker:
         """A job was queued in this process: look now instead of at the next poll."""
         self._wake.set()
 
-    def wait_closed(self) -> None:
-        for thread in list(self._threads):
-            while thread.is_alive():
-                thread.join(0.5)
-
     def close(self, timeout: float = 0.5) -> None:
         """Stop claiming; a probe still waiting is abandoned and its job handed back to the queue
         for another worker (earlier results are already stored)."""

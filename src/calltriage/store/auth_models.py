@@ -41,6 +41,7 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)  # None: never
 
 
 class WebhookDelivery(Base):
@@ -51,7 +52,8 @@ class WebhookDelivery(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     event_id: Mapped[int] = mapped_column(Integer)
     incident_id: Mapped[int] = mapped_column(Integer)
-    url: Mapped[str] = mapped_column(String(1000))
+    url: Mapped[str] = mapped_column(String(1000))  # shortened for display (webhooks.safe_url), never the secret
+    url_key: Mapped[str] = mapped_column(String(16))  # webhooks.url_key of the configured URL it goes to
     kind: Mapped[str] = mapped_column(String(40))  # incident.escalated, incident.closed, ...
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(12), default="pending")  # pending, delivered, failed
@@ -63,7 +65,7 @@ class WebhookDelivery(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     __table_args__ = (
-        UniqueConstraint("event_id", "url", name="uq_webhook_event_url"),
+        UniqueConstraint("event_id", "url_key", name="uq_webhook_event_url"),
         Index("ix_webhook_due", "status", "next_attempt_at"),
     )
 

@@ -8,7 +8,6 @@ another writer committed in between, which would turn a simple conflict into an 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError, OperationalError, SQLAlchemyError
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -28,8 +27,9 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 def default_db_url(db: str | None = None) -> str:
-    """``--db`` (a path or a URL) > ``CALLTRIAGE_DB`` > ``./calltriage.sqlite``."""
-    value = db or os.environ.get("CALLTRIAGE_DB") or "calltriage.sqlite"
+    """A path (SQLite) or a URL as given (``Settings.db``: ``--db`` > ``CALLTRIAGE_DB``); default
+    ``./calltriage.sqlite``."""
+    value = db or "calltriage.sqlite"
     if "://" in value:
         return value
     return f"sqlite:///{Path(value).expanduser().resolve()}"
@@ -89,7 +89,7 @@ class Store:
         """Create or migrate the schema to the latest Alembic revision."""
         from alembic import command
 
-        with self.engine.begin() as conn:
+        with self._guard(), self.engine.begin() as conn:
             cfg = _alembic_config(self.url)
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
@@ -98,9 +98,8 @@ class Store:
         try:
             with self.engine.connect() as conn:
                 tables = set(inspect(conn).get_table_names())
-        except OperationalError as exc:
-            raise StoreError(f"cannot reach the database {self.safe_url} ({_short(exc)}): check --db or "
-                             "CALLTRIAGE_DB") from None
+        except DatabaseError as exc:
+            raise self._failure(exc) from None
         if "incidents" not in tables or "alembic_version" not in tables:
             raise StoreError(f"database {self.safe_url} is not initialised: run `calltriage init`")
 
@@ -125,16 +124,31 @@ class Store:
     def _guard(self) -> Iterator[None]:
         try:
             yield
-        except OperationalError as exc:
-            raise StoreError(f"database {self.safe_url} failed ({_short(exc)}): check that it is reachable "
-                             "and not locked by another program") from None
+        except IntegrityError:
+            raise  # a constraint the caller turns into its own message (a duplicate name...)
+        except DatabaseError as exc:
+            raise self._failure(exc) from None
         except SQLAlchemyError as exc:
-            if exc.__class__.__name__ == "IntegrityError":
-                raise
             raise StoreError(f"database {self.safe_url} failed ({_short(exc)})") from None
+
+    def _failure(self, exc: DatabaseError) -> StoreError:
+        """One line naming the problem and the fix for a database that fails."""
+        short = _short(exc)
+        if self.is_sqlite and any(m in short for m in _NOT_SQLITE):
+            return StoreError(f"database {self.safe_url} is not a SQLite database or is damaged ({short}): "
+                              "restore it from a backup or pass another --db")
+        if isinstance(exc, OperationalError) and getattr(exc, "connection_invalidated", False) is False and (
+                "connect" in short.lower() or "could not" in short.lower() or "unable to open" in short):
+            return StoreError(f"cannot reach the database {self.safe_url} ({short}): check that the server "
+                              "runs and accepts connections, and --db or CALLTRIAGE_DB")
+        return StoreError(f"database {self.safe_url} failed ({short}): check that it is reachable and not "
+                          "locked by another program")
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+_NOT_SQLITE = ("file is not a database", "database disk image is malformed", "file is encrypted")
 
 
 def _short(exc: Exception) -> str:

@@ -26,6 +26,30 @@ class PlaybookVersion(Base):
     stored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class MajorIncident(Base):
+    """Several open incidents with one server-side finding (the same fault, certificate, failure)."""
+
+    __tablename__ = "major_incidents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(400))
+    # the key while the major incident is open, NULL once closed: one open major incident per finding
+    open_key: Mapped[str | None] = mapped_column(String(400), nullable=True, unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    probe: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    resolution: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    category: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    finding: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    closed_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+
+    __table_args__ = (Index("ix_major_incidents_status", "status", "id"),)
+
+
 class Incident(Base):
     __tablename__ = "incidents"
 
@@ -48,6 +72,10 @@ class Incident(Base):
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # intake: the complaint of the matrix and the Kepner-Tregoe definition and description
+    complaint: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    intake: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    major_id: Mapped[int | None] = mapped_column(ForeignKey("major_incidents.id"), nullable=True, index=True)
 
     __table_args__ = (
         Index("ix_incidents_status_level", "status", "level", "id"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
@@ -17,15 +17,20 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from calltriage import __version__
 from calltriage.services.context import App
 from calltriage.services.jobs import TriageJobs
+from calltriage.services.login_throttle import LoginThrottle
 from calltriage.services.operators import OperatorService
 from calltriage.services.webhooks import Dispatcher, WebhookService
 from calltriage.web import api, desk, errors
 from calltriage.web.desk.render import HERE
 from calltriage.web.graph import GraphCache
 from calltriage.web.jsonresp import JSONResponse
+from calltriage.web.limits import BodyLimit
 from calltriage.web.security import Security
 from calltriage.web.settings import WebSettings
 from calltriage.web.state import WebState
+
+if TYPE_CHECKING:
+    from calltriage.config import ServerSettings
 
 HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -56,16 +61,15 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def default_jobs(services: App, *, workers: int = 2) -> TriageJobs:
-    """Probe jobs against the server of ``CALLTRIAGE_CONFIG`` (read once; none: probes answer ``error``),
+def default_jobs(services: App, server: ServerSettings | None, *, workers: int = 2) -> TriageJobs:
+    """Probe jobs against ``server`` (``Settings.server_settings()``; None: checks stay questions),
     run by an embedded worker of ``workers`` threads (0: only `calltriage worker` processes run them)."""
-    from calltriage.services.triage import load_settings
-
-    return TriageJobs(services.incidents, load_settings(None), workers=workers)
+    return TriageJobs(services.incidents, server, workers=workers)
 
 
 def create_app(services: App, settings: WebSettings, *, webhooks: WebhookService | None = None,
                operators: OperatorService | None = None, jobs: TriageJobs | None = None) -> FastAPI:
+    """The app on ``services``; ``jobs`` default: queued and run here, with no SIP server to probe."""
     hooks = webhooks or WebhookService(services.store, settings.webhooks)
     ct = WebState(
         services=services,
@@ -75,7 +79,8 @@ def create_app(services: App, settings: WebSettings, *, webhooks: WebhookService
         settings=settings,
         security=Security(settings.secret_key, session_hours=settings.session_hours, secure=settings.secure_cookies),
         graphs=GraphCache(),
-        jobs=jobs or default_jobs(services),
+        throttle=LoginThrottle(),
+        jobs=jobs or default_jobs(services, None),
     )
 
     @asynccontextmanager
@@ -111,5 +116,6 @@ def create_app(services: App, settings: WebSettings, *, webhooks: WebhookService
         # No database access: the benchmark's baseline for the framework's own cost.
         return {"ok": True}
 
+    app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)
     return app

@@ -3,35 +3,31 @@
 from __future__ import annotations
 
 import importlib.util
-from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from fastapi import FastAPI
 
-from calltriage.cli.common import GLOBALS, app_for, echo
+from calltriage.cli.common import app_for, current, echo
 from calltriage.services.context import build_app
+from calltriage.settings import Settings
 from calltriage.web.app import create_app, default_jobs
 from calltriage.web.settings import load_web_settings
 
-
-@dataclass(frozen=True)
-class ServeOptions:
-    """What each worker process needs to build its app (pickled to the spawned process)."""
-
-    db: str
-    playbooks: str | None
-    worker_threads: int
+if TYPE_CHECKING:
+    from calltriage.config import ServerSettings
 
 
-def factory(options: ServeOptions) -> FastAPI:
-    """For `--workers N`: each uvicorn worker process builds its own app (its own Store and
-    connection pool, embedded triage worker, webhook thread) after the spawn: connections and
-    threads made in the parent must never be shared with a worker."""
-    services = build_app(options.db, options.playbooks)
-    return create_app(services, load_web_settings(services.store.url),
-                      jobs=default_jobs(services, workers=options.worker_threads))
+def factory(settings: Settings, worker_threads: int) -> FastAPI:
+    """The web app factory: the desk and the API on the services of ``settings``. For `--workers N`
+    each uvicorn worker process calls it with the parent's settings (pickled to it), so it builds
+    its own Store and connection pool, embedded triage worker and webhook thread after the spawn:
+    connections and threads made in the parent are never shared, and nothing is read again from
+    the environment."""
+    services = build_app(settings.db_url, settings.playbooks, cache_dir=settings.cache_dir)
+    return create_app(services, load_web_settings(settings, services.store.url),
+                      jobs=default_jobs(services, settings.server_settings(), workers=worker_threads))
 
 
 EMBEDDED_THREADS = 2  # jobs the embedded worker of one `serve` process runs at once
@@ -47,11 +43,8 @@ def _server_options() -> dict[str, Any]:
     return options
 
 
-def probe_notice() -> str:
+def probe_notice(settings: ServerSettings | None) -> str:
     """What `serve` says about probes: which SIP server they ask, or how to configure one."""
-    from calltriage.services.triage import load_settings
-
-    settings = load_settings(None)
     if settings is None:
         return ("Probes: no SIP server configured, so every check stays a question. Set CALLTRIAGE_CONFIG to a "
                 "server config (`calltriage lab up` writes one: .lab/calltriage-lab.toml).")
@@ -73,9 +66,11 @@ def serve(
     """Run the web desk and the REST API (OpenAPI at /api/v1/openapi.json)."""
     import uvicorn
 
+    every = current()
     services = app_for()
-    settings = load_web_settings(services.store.url)
-    notice = probe_notice()  # a broken CALLTRIAGE_CONFIG stops here, with the setting to fix
+    settings = load_web_settings(every, services.store.url)
+    server = every.server_settings()  # a broken CALLTRIAGE_CONFIG stops here, with the setting to fix
+    notice = probe_notice(server)
     if demo:
         from calltriage.web.demo import DEMO_OPERATORS, DEMO_PASSWORD, seed_demo
 
@@ -94,11 +89,10 @@ def serve(
     if workers > 1:
         from uvicorn.supervisors import Multiprocess
 
-        options = ServeOptions(services.store.url, GLOBALS.playbooks, threads)
         services.close()
-        config = uvicorn.Config(partial(factory, options), factory=True, host=host, port=port, workers=workers,
+        config = uvicorn.Config(partial(factory, every, threads), factory=True, host=host, port=port, workers=workers,
                                 log_level=log_level, proxy_headers=True, **_server_options())
         Multiprocess(config, sockets=[config.bind_socket()]).run()
         return
-    uvicorn.run(create_app(services, settings, jobs=default_jobs(services, workers=threads)), host=host, port=port,
-                log_level=log_level, proxy_headers=True, **_server_options())
+    uvicorn.run(create_app(services, settings, jobs=default_jobs(services, server, workers=threads)), host=host,
+                port=port, log_level=log_level, proxy_headers=True, **_server_options())

@@ -34,8 +34,8 @@ STORIES = [
     ("alice", "bob", "Alice could not call Bob yesterday evening.", [*TO_OTHER_PARTY[:5], (ANA, "yes")]),
     ("carol", "bob", "Carol's app says nothing, calls just fail.",
      [(ANA, "met"), (ANA, "none"), (ANA, "connected"), (ANA, "ok"), (ANA, "failed"), (ANA, "wrong")]),
-    ("bob", "carol", "Bob reports the app never connects.",
-     [(ANA, "met"), (ANA, "none"), (ANA, "connecting"), (ANA, "failed")]),
+    ("bob", "carol", "Bob reports the app never connects.",  # continues in "Connection issues"
+     [(ANA, "met"), (ANA, "none"), (ANA, "connecting"), (ANA, "failed"), (ANA, "yes")]),
     ("alice", "carol", "Alice can't reach Carol.", [*TO_OTHER_PARTY, (ANA, "yes"), (BEN, "conflict-found")]),
 ]
 

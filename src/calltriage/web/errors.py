@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 
-from calltriage.errors import CalltriageError
+from calltriage.errors import CalltriageError, TooManyRequests
 from calltriage.web.deps import LoginRequired
 from calltriage.web.jsonresp import JSONResponse
 
@@ -49,7 +49,9 @@ def _respond(request: Request, status: int, code: str, message: str,
         return JSONResponse(error_body(status, code, message), status_code=status, headers=headers)
     from calltriage.web.desk.render import error_page
 
-    return error_page(request, status, message)
+    shown = error_page(request, status, message)
+    shown.headers.update(headers or {})
+    return shown
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -71,6 +73,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(CalltriageError)
     async def _ours(request: Request, exc: CalltriageError) -> Response:
         headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 and is_api(request) else None
+        if isinstance(exc, TooManyRequests):
+            headers = {"Retry-After": str(exc.retry_after)}
         return _respond(request, exc.http_status, exc.code, exc.message, headers)
 
     @app.exception_handler(RequestValidationError)

@@ -1,4 +1,4 @@
-"""Settings of `calltriage serve`, built by ``load_web_settings()`` from the environment (never at import).
+"""Settings of `calltriage serve`: the desk's part of ``calltriage.settings.Settings`` (never read at import).
 
 | variable | meaning | default |
 |---|---|---|
@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import os
-import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from sqlalchemy.engine import make_url
 
 from calltriage.errors import ConfigError
 from calltriage.services.webhooks import WebhookSettings
+from calltriage.settings import Settings
 from calltriage.store.filemode import tighten
 
 SECRET_FILE = "calltriage-secret.key"
@@ -36,26 +36,9 @@ class WebSettings:
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
 
 
-def _secret(name: str) -> str | None:
-    value = os.environ.get(name)
-    if value:
-        return value
-    path = os.environ.get(f"{name}_FILE")
-    if not path:
-        return None
-    try:
-        text = Path(path).expanduser().read_text(encoding="utf-8").strip()
-    except OSError as exc:
-        raise ConfigError(f"cannot read {name}_FILE {path} ({exc.strerror}): fix the path or set {name}") from None
-    if not text:
-        raise ConfigError(f"{name}_FILE {path} is empty: write the secret into it")
-    return text
-
-
-def data_dir(db_url: str) -> Path:
-    explicit = os.environ.get("CALLTRIAGE_DATA_DIR")
-    if explicit:
-        return Path(explicit).expanduser()
+def data_dir(settings: Settings, db_url: str) -> Path:
+    if settings.data_dir is not None:
+        return settings.data_dir
     url = make_url(db_url)
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         return Path(url.database).parent
@@ -76,37 +59,17 @@ def generated_secret(folder: Path) -> str:
     return value
 
 
-def _number(name: str, default: float, low: float, high: float) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a number: set it to a value between {low} and {high}") from None
-    if not low <= value <= high:
-        raise ConfigError(f"{name}={raw!r} is out of range: set it to a value between {low} and {high}")
-    return value
-
-
-def load_web_settings(db_url: str) -> WebSettings:
-    key = _secret("CALLTRIAGE_SECRET_KEY") or generated_secret(data_dir(db_url))
+def load_web_settings(settings: Settings, db_url: str) -> WebSettings:
+    """The desk's part of ``settings``; without a secret key, the one generated next to the database."""
+    key = settings.secret_key.get() if settings.secret_key else generated_secret(data_dir(settings, db_url))
     if len(key) < 16:
         raise ConfigError("CALLTRIAGE_SECRET_KEY is shorter than 16 characters: use a long random value")
-    urls = tuple(u for u in re.split(r"[\s,]+", os.environ.get("CALLTRIAGE_WEBHOOK_URLS", "")) if u)
-    for url in urls:
-        if not url.startswith(("http://", "https://")):
-            raise ConfigError(f"CALLTRIAGE_WEBHOOK_URLS has {url[:40]!r}, not an http(s) URL: fix the list")
     is_pg = make_url(db_url).get_backend_name() == "postgresql"
     hooks = WebhookSettings(
-        urls=urls,
-        secret=_secret("CALLTRIAGE_WEBHOOK_SECRET") or "",
-        max_attempts=int(_number("CALLTRIAGE_WEBHOOK_MAX_ATTEMPTS", 6, 1, 50)),
+        urls=settings.webhook_urls,
+        secret=settings.webhook_secret.get() if settings.webhook_secret else "",
+        max_attempts=settings.webhook_max_attempts,
         settle=2.0 if is_pg else 0.0,
     )
-    return WebSettings(
-        secret_key=key,
-        session_hours=_number("CALLTRIAGE_SESSION_HOURS", 8.0, 0.01, 24 * 30),
-        secure_cookies=os.environ.get("CALLTRIAGE_SECURE_COOKIES", "").lower() in ("1", "true", "yes"),
-        webhooks=hooks,
-    )
+    return WebSettings(secret_key=key, session_hours=settings.session_hours, secure_cookies=settings.secure_cookies,
+                       webhooks=hooks)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from starlette.requests import Request
 
 from calltriage.services.context import App
 from calltriage.services.jobs import TriageJobs
+from calltriage.services.login_throttle import LoginThrottle
 from calltriage.services.operators import OperatorService
 from calltriage.services.webhooks import Dispatcher, WebhookService
 from calltriage.web.graph import GraphCache
@@ -25,6 +26,7 @@ class WebState:
     security: Security
     graphs: GraphCache
     jobs: TriageJobs
+    throttle: LoginThrottle = field(default_factory=LoginThrottle)
     reads_on_loop: bool = True  # see web/reads.py
 
 

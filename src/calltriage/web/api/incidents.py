@@ -6,10 +6,11 @@ level checks and concurrency (409) live in the service, shared with the CLI and 
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 
+from calltriage.services.operators import OperatorInfo
 from calltriage.services.queues import incident_json
 from calltriage.web.api.schemas import (
     MAX_ID,
@@ -29,17 +30,38 @@ from calltriage.web.deps import ApiOperator, Ct
 from calltriage.web.jsonresp import JSONResponse
 from calltriage.web.reads import read
 from calltriage.web.resolve import close_node
+from calltriage.web.state import WebState
 from calltriage.web.triage import follow_up
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
 IncidentId = Annotated[int, Path(ge=1, le=MAX_ID, description="Incident id.")]
 
 
+def open_view(ct: WebState, body: OpenIncident, op: OperatorInfo) -> dict[str, Any]:
+    """Open from the API body: with ``intake``, routed by its complaint (``playbook`` overrides)."""
+    if body.intake is not None:
+        from calltriage.services.intake import IntakeService, clean_record, prefill_once
+
+        record = clean_record(**body.intake.record())
+        known = prefill_once(ct.jobs.settings, body.caller) if body.intake.prefill else None
+        if known and not record["edition"] and known.get("edition"):
+            record["edition"] = known["edition"]
+        return IntakeService(ct.services.incidents).open(caller=body.caller, callee=body.callee, record=record,
+                                                         actor=op.actor, playbook=body.playbook,
+                                                         summary=body.summary, reporter=body.reporter,
+                                                         prefilled=known)
+    return ct.services.incidents.open(playbook_id=body.playbook or "user-cant-call-professional",
+                                      caller=body.caller, callee=body.callee, summary=body.summary,
+                                      reporter=body.reporter, actor=op.actor)
+
+
 @router.post("", status_code=201, responses={201: {"model": IncidentOut}, **errors(400, 404)})
 def open_incident(body: OpenIncident, ct: Ct, op: ApiOperator) -> JSONResponse:
-    """Open an incident on a playbook; it starts at the playbook's first step."""
-    view = ct.services.incidents.open(playbook_id=body.playbook, caller=body.caller, callee=body.callee,
-                                      summary=body.summary, reporter=body.reporter, actor=op.actor)
+    """Open an incident on a playbook; it starts at the playbook's first step.
+
+    With ``intake`` the Kepner-Tregoe record is stored and its complaint proposes the playbook
+    (``GET /api/v1/intake/propose``); a ``playbook`` given with it is the operator's choice instead."""
+    view = open_view(ct, body, op)
     return JSONResponse(view, status_code=201, headers={"Location": f"/api/v1/incidents/{view['id']}"})
 
 
@@ -84,7 +106,7 @@ def next_step(incident_id: IncidentId, ct: Ct, op: ApiOperator) -> JSONResponse:
 
 @router.post("/{incident_id}/answer", responses={200: {"model": IncidentOut}, **errors(403, 404, 409)})
 def answer(incident_id: IncidentId, body: AnswerBody, ct: Ct, op: ApiOperator) -> JSONResponse:
-    """Answer the current step. Pass ``node`` (and ``revision``) to get 409 if someone answered first.
+    """Answer the step ``node`` seen at ``revision`` (both required; 409 if someone answered first).
 
     With a SIP server configured, probes then answer the checks that follow, in the background
     (follow them at ``GET …/triage``); the response is the incident right after the answer."""

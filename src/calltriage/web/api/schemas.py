@@ -6,7 +6,7 @@ Responses are the services' own dicts (``services.views``: the same JSON as the 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -34,18 +34,47 @@ class _Body(BaseModel):
 
 
 class OpenIncident(_Body):
-    playbook: Text = Field("user-cant-call-professional", max_length=120)
-    caller: Text = Field(min_length=1, max_length=200, description="The user who can't call.")
+    playbook: Text | None = Field(None, max_length=120, description="Default: the complaint's entry playbook, "
+                                  "else user-cant-call-professional.")
+    caller: Text = Field(min_length=1, max_length=200, description="The user who reports.")
     callee: Text = Field(min_length=1, max_length=200, description="The party they tried to reach.")
     summary: Text = Field("", max_length=10_000)
     reporter: Text = Field("", max_length=120, description="Default: the operator of the token.")
+    intake: IntakeBody | None = Field(None, description="The Kepner-Tregoe intake; its complaint routes the "
+                                      "incident by the complaint matrix unless `playbook` is given.")
+
+
+class GridCell(_Body):
+    is_: Text = Field("", alias="is", max_length=2_000, description="What is observed.")
+    is_not: Text = Field("", max_length=2_000, description="Where / when it does not happen.")
+
+
+class IntakeBody(_Body):
+    complaint: Text = Field(max_length=40, description="A complaint of the matrix (GET /api/v1/intake/complaints).")
+    definition: Text = Field("", max_length=10_000, description="The incident in the user's own words.")
+    description: dict[Literal["what", "where", "when", "extent"], GridCell] = Field(default_factory=dict)
+    error_message: Text = Field("", max_length=1_000)
+    device: Text = Field("", max_length=200)
+    app_version: Text = Field("", max_length=80)
+    network_type: Literal["", "wifi", "mobile", "wired", "other", "unknown"] = ""
+    edition: Literal["", "professional", "enterprise"] = ""
+    prefill: bool = Field(False, description="Ask the SIP server what it knows about the caller (registration, "
+                          "app version and edition from the User-Agent); 422 without a server.")
+
+    def record(self) -> dict[str, Any]:
+        grid = {k: {"is": v.is_, "is_not": v.is_not} for k, v in self.description.items()}
+        return {"complaint": self.complaint, "definition": self.definition, "description": grid,
+                "error_message": self.error_message, "device": self.device, "app_version": self.app_version,
+                "network_type": self.network_type, "edition": self.edition}
 
 
 class AnswerBody(_Body):
     outcome: Text = Field(max_length=80, description="One of the step's choices.")
     note: Text = Field("", max_length=10_000)
-    node: Text | None = Field(None, max_length=120, description="The step answered; 409 if the incident moved on.")
-    revision: int | None = Field(None, ge=0, le=MAX_ID, description="The revision seen; 409 if it changed.")
+    # Required: an answer is to the step the client saw. Without them a late or replayed answer
+    # would answer whatever step is current now.
+    node: Text = Field(max_length=120, description="The step answered (`current`); 409 if the incident moved on.")
+    revision: int = Field(ge=0, le=MAX_ID, description="The `revision` seen; 409 if the incident changed since.")
 
 
 class OverrideBody(_Body):
@@ -120,7 +149,11 @@ class JobOut(Loose):
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the error statuses a route can answer, all in the one error shape."""
-    names = {400: "Bad request", 401: "No or invalid token", 403: "Not allowed for this operator",
-             404: "Not found", 409: "Changed by someone else", 422: "Invalid request"}
+    names = {400: "Bad request (a body that is not JSON)", 401: "No or invalid token",
+             403: "Not allowed for this operator", 404: "Not found", 409: "Changed by someone else",
+             413: "Request body over the limit", 422: "Invalid request"}
     return {c: {"description": names.get(c, "Error"), "content": {"application/json": {"schema": ERROR_SCHEMA}}}
-            for c in (401, 422, *codes)}
+            for c in (400, 401, 413, 422, *codes)}
+
+
+OpenIncident.model_rebuild()

@@ -30,8 +30,9 @@ def _accepted(ct: WebState, incident_id: int) -> JSONResponse:
 @router.post("/triage", status_code=202, responses={202: {"model": JobOut}, **errors(400, 404)})
 def open_and_triage(body: OpenIncident, ct: Ct, op: ApiOperator) -> JSONResponse:
     """Open an incident and run the probes in the background; follow it at ``GET …/{id}/triage``."""
-    view = ct.services.incidents.open(playbook_id=body.playbook, caller=body.caller, callee=body.callee,
-                                      summary=body.summary, reporter=body.reporter, actor=op.actor)
+    from calltriage.web.api.incidents import open_view
+
+    view = open_view(ct, body, op)
     ct.jobs.submit(view["id"], actor=op.actor, kind="triage")
     return _accepted(ct, view["id"])
 

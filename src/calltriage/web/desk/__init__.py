@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from calltriage.web.desk import admin, auth, incident, queues, reports
+from calltriage.web.desk import admin, auth, incident, intake, majors, queues, reports
 
 
 def router() -> APIRouter:
     desk = APIRouter(include_in_schema=False)
-    for sub in (auth.router, queues.router, incident.router, incident.actions, reports.router, admin.router):
+    for sub in (auth.router, queues.router, incident.router, incident.actions, intake.router, intake.actions,
+                majors.router, majors.actions, reports.router, admin.router):
         desk.include_router(sub)
     return desk

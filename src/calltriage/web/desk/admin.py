@@ -3,6 +3,7 @@ server's backend with the checks it can answer."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -29,6 +30,9 @@ def admin_page(request: Request, op: DeskAdmin) -> Response:
         "failed": ct.webhooks.deliveries(status="failed"),
         "recent": ct.webhooks.deliveries(limit=30),
         "dispatcher_error": ct.dispatcher.last_error,
+        "lockouts": [{"kind": lo.kind, "who": lo.who, "failures": lo.failures,
+                      "until": datetime.fromtimestamp(lo.until, UTC).strftime("%Y-%m-%d %H:%M UTC")}
+                     for lo in ct.throttle.recent],
     })
 
 

@@ -51,7 +51,8 @@ def _override_choices(parts: list[tuple[PlaybookSpec, list[str]]], view: dict[st
 def new_form(request: Request, op: DeskOperator) -> Response:
     ct = state(request)
     playbooks = [(s.id, s.title) for s in ct.services.catalog.all()]
-    return page(request, "new.html", {"playbooks": playbooks, "form": {"probe": ct.jobs.configured},
+    form = {"probe": ct.jobs.configured, "playbook": "user-cant-call-professional"}
+    return page(request, "new.html", {"playbooks": playbooks, "form": form,
                                       "probes_notice": ct.jobs.status(0)["notice"]})
 
 
@@ -152,6 +153,9 @@ def _act(request: Request, incident_id: int, done: str, change: Any, op: Operato
     state(request).dispatcher.poke()
     where = {"closed": f" Closed: {view['resolution']}.", "handed-off": f" Handed off to {view['handoff']}."}
     after = where.get(view["status"], f" Now at {view['current']} (L{view['level']}).")
+    last = (view.get("events") or [{}])[-1]
+    if last.get("kind") == "handed-off" and last["data"].get("continues") and view["status"] == "open":
+        after = f" Handed off to {view['playbook']}: the incident continues at {view['current']}."
     if op is not None and follow_up(state(request), view, op):
         after += " Probes are running."
     return redirect(request, back, done + after)
