@@ -28,8 +28,8 @@ def continue_after(app_: Any, incident_id: int, config: str | None, json_out: bo
     Bounded: probes that need no user action run (each within its deadline), and watching for
     the user's action takes at most ``max_wait`` seconds in all. Returns the incident view with
     ``waiting`` (what it waits for, with the instruction for the user) and ``probed``."""
-    from calltriage.cli.triage import triage_service
     from calltriage.cli.common import server_for
+    from calltriage.cli.triage import triage_service
     from calltriage.services.triage import waiting_state
 
     if no_probes or server_for(config) is None:
@@ -54,9 +54,9 @@ def watch_again(app_: Any, incident_id: int, *, node: str | None, max_wait: floa
                 json_out: bool) -> dict[str, Any]:
     """`incident watch`: the service's watch again, for at most ``max_wait`` seconds in all
     (default: the step's own window). Returns the view as ``continue_after`` does."""
+    from calltriage.cli.common import server_for
     from calltriage.cli.triage import triage_service
     from calltriage.errors import CalltriageError
-    from calltriage.cli.common import server_for
 
     if server_for(config) is None:
         raise CalltriageError("no SIP server is configured, so nothing can be watched: give --config FILE or set "
