@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from calltriage.services.triage import load_settings
+from calltriage.settings import Settings
 from tests.probes.conftest import settings_for
 from tests.web.conftest import Desk, csrf_of, login, make_desk
 from tests.web.test_triage_lab import follow
@@ -27,7 +27,8 @@ def lab_desk(sqlite_db_url: str, lab: Any, monkeypatch: pytest.MonkeyPatch) -> I
     settings = settings_for(lab)
     assert settings.source is not None
     monkeypatch.setenv("CALLTRIAGE_CONFIG", settings.source)
-    made, services = make_desk(sqlite_db_url, server=load_settings(None), max_wait=WAIT)
+    server = Settings.from_environment({"CALLTRIAGE_CONFIG": settings.source}).server_settings()
+    made, services = make_desk(sqlite_db_url, server=server, max_wait=WAIT)
     with made.client:
         yield made
     services.close()
@@ -39,7 +40,10 @@ def test_a_silent_watch_waits_for_the_operator_who_watches_again_from_the_api_an
     assert alice.register().code == 200
     incident = lab_desk.api("POST", "/triage", json={"caller": "alice", "callee": "bob"}).json()["incident"]
     follow(lab_desk, incident)
-    lab_desk.api("POST", f"/incidents/{incident}/answer", json={"outcome": "none"})
+    revision = lab_desk.api("GET", f"/incidents/{incident}").json()["revision"]
+    answered = lab_desk.api("POST", f"/incidents/{incident}/answer",
+                            json={"outcome": "none", "node": "intake.client_error_message", "revision": revision})
+    assert answered.status_code == 200, answered.text
     status, _ = follow(lab_desk, incident)  # the user does not act
     assert status["waiting_for"] == "l1.force_reconnection"
     assert status["waiting"]["state"] == "no-evidence-yet"
