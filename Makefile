@@ -7,7 +7,7 @@ DB := $(DATA)/calltriage.sqlite
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help deps venv run demo test lint typecheck unit bench clean wheel-check
+.PHONY: help deps venv a11y-deps run demo test lint typecheck unit bench clean wheel-check
 
 help:
 	@echo "make run    - start the desk on SQLite with demo data ($(HOST):$(PORT))"
@@ -24,6 +24,14 @@ $(BIN)/.installed: pyproject.toml lab/pyproject.toml
 	touch $@
 
 venv: $(BIN)/.installed
+
+# axe-core (npm registry, pinned in tests/a11y/package-lock.json) for the accessibility test.
+AXE := tests/a11y/node_modules/axe-core/axe.min.js
+$(AXE): tests/a11y/package.json tests/a11y/package-lock.json
+	npm ci --prefix tests/a11y --no-audit --no-fund --silent
+	touch $@
+
+a11y-deps: $(AXE)
 
 run: deps venv
 	@BIN=$(BIN) DATA=$(DATA) DB=$(DB) HOST=$(HOST) PORT=$(PORT) scripts/run-desk.sh
@@ -43,7 +51,7 @@ typecheck: venv
 unit: venv
 	$(BIN)/pytest -q -m "not lab and not browser"
 
-test: deps venv lint typecheck
+test: deps venv a11y-deps lint typecheck
 	$(BIN)/pytest -q
 	$(MAKE) wheel-check
 
@@ -55,4 +63,4 @@ bench: deps venv
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) $(DATA) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DATA) .pytest_cache .mypy_cache .ruff_cache tests/a11y/node_modules

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages calltriage needs for its lab and its tests (idempotent).
 # Kamailio + modules: the real SIP server of the lab; sip-tester: SIPp for volume;
-# chromium: the browser tests; graphviz: playbook graphs on the desk.
+# chromium: the browser tests; graphviz: playbook graphs on the desk; npm: axe-core for the
+# accessibility test (skipped when a Node.js with npm is already installed, e.g. from NodeSource).
 # PrivateServer lab: kamailio-mysql-modules (Kamailio writes into MariaDB), nagios-nrpe-server
 # (the lab's NRPE daemon, run as a private process), nagios-nrpe-plugin (check_nrpe, used by the
 # privateserver backend), monitoring-plugins-basic/-standard (the NRPE commands' checks).
@@ -16,6 +17,7 @@ missing=()
 for pkg in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
+command -v npm >/dev/null || missing+=(npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then

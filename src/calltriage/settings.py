@@ -57,6 +57,9 @@ SETTINGS = (
     Setting("webhook_urls", "urls", ()),
     Setting("webhook_secret", "secret"),
     Setting("webhook_max_attempts", "integer", 6, 1, 50),
+    Setting("level_targets", "text", ""),
+    Setting("major_threshold", "integer", 3, 2, 1_000_000),
+    Setting("major_window", "number", 3600.0, 1, 10**9),
 )
 
 
@@ -95,6 +98,9 @@ class Settings:
     webhook_urls: tuple[str, ...] = ()
     webhook_secret: Secret | None = None
     webhook_max_attempts: int = 6
+    level_targets: str = ""  # e.g. "1=30m,2=4h,3=3d" (reports.volume.parse_targets), read by the desk
+    major_threshold: int = 3
+    major_window: float = 3600.0
     debug: bool = False
     server_env: bool = False  # CALLTRIAGE_SERVER__* / CALLTRIAGE_PROBES__* variables are set
     _server: list[ServerSettings | None] = field(default_factory=list, repr=False, compare=False)

@@ -150,3 +150,19 @@ def test_an_unreachable_database_is_cannot_tell_for_every_record_question(ps_lab
                    ask(backend, lambda b: b.directory("alice")),
                    ask(backend, lambda b: b.number_routes("+15550001"))):
         assert isinstance(answer, CannotTell) and "Traceback" not in answer.reason
+
+
+def test_the_views_are_a_service_part_a_wrong_password_or_mapping_is_unknown_never_a_finding(ps_lab: Any) -> None:
+    from pydantic import SecretStr
+
+    parts = {p.name: p for p in ask(backend_for(settings(ps_lab)), lambda b: b.services(5.0))}
+    assert parts["views"].status == "ok" and "V_SIP_SESSION" in parts["views"].detail
+    assert "accounts query" in parts["views"].detail
+    s = settings(ps_lab)
+    s.server.accounts_db_password = SecretStr("qa-not-the-Password-42")
+    parts = {p.name: p for p in ask(backend_for(s), lambda b: b.services(5.0))}
+    assert parts["views"].status == "unknown" and "accounts_db_password_file" in parts["views"].detail
+    assert "qa-not-the-Password-42" not in str(parts["views"].to_dict())
+    wrong_column = backend_for(settings(ps_lab, columns={"cdr.disposition": "state_x"}))
+    parts = {p.name: p for p in ask(wrong_column, lambda b: b.services(5.0))}
+    assert parts["views"].status == "unknown" and "state_x" in parts["views"].detail

@@ -74,21 +74,32 @@ def test_override_reroutes_with_a_recorded_reason(sqlite_db_url: str) -> None:
     for answer in TO_NOT_AN_ISSUE:
         cli("incident", "answer", incident, answer, db=sqlite_db_url)
     assert cli("incident", "show", incident, "--json", db=sqlite_db_url).json()["resolution"] == "not-an-issue"
-    missing = cli("incident", "override", incident, "l1.other_party_registered", "yes", "--reason", "",
-                  db=sqlite_db_url)
+    closed = cli("incident", "override", incident, "l1.other_party_registered", "yes", "--reason", "x",
+                 db=sqlite_db_url)
+    assert closed.code == 1 and "reopen it before overriding" in closed.err
+    missing = cli("incident", "reopen", incident, "--reason", "", db=sqlite_db_url)
     assert missing.code == 1 and "reason is empty" in missing.err
-    view = cli("incident", "override", incident, "l1.other_party_registered", "yes", "--reason",
-               "callee's phone shows it registered", "--as", "ana", "--json", db=sqlite_db_url).json()
-    assert view["status"] == "open" and view["level"] == 2 and view["current"] == "l2.remote_party"
+    reopened = cli("incident", "reopen", incident, "--reason", "user called back", "--as", "ana", "--json",
+                   db=sqlite_db_url).json()
+    assert reopened["status"] == "open" and reopened["current"] == "l1.other_party_registered"
+    view = cli("incident", "override", incident, "l1.test_call", "failed", "--reason",
+               "the user says the test call dropped", "--as", "ana", "--json", db=sqlite_db_url).json()
+    assert view["status"] == "open" and view["level"] == 1 and view["current"] == "l1.client_config"
     override = [e for e in view["events"] if e["kind"] == "overridden"][0]
-    assert override["note"] == "callee's phone shows it registered"
-    assert override["data"]["previous"] == "no" and override["outcome"] == "yes"
+    assert override["note"] == "the user says the test call dropped"
+    assert override["data"]["previous"] == "succeeded" and override["outcome"] == "failed"
+    gone = {e["node"] for e in view["events"] if e["superseded"]}
+    assert gone == {"l1.test_call", "l1.call_other_party", "l1.other_party_registered", "close.not_an_issue"}
 
 
 def test_manual_escalation_close_and_notes(sqlite_db_url: str) -> None:
     incident = open_incident(sqlite_db_url)
     cli("incident", "note", incident, "user is travelling", "--as", "ana", db=sqlite_db_url)
-    view = cli("incident", "escalate", incident, "server-status-check", "--as", "ana", "--json",
+    bare = cli("incident", "escalate", incident, "server-status-check", "--as", "ana", db=sqlite_db_url)
+    assert bare.code == 1 and "needs a note" in bare.err
+    skip = cli("incident", "escalate", incident, "suspected-client-bug", "--as", "ana", "--note", "x", db=sqlite_db_url)
+    assert skip.code == 1 and "next level only" in skip.err
+    view = cli("incident", "escalate", incident, "server-status-check", "--as", "ana", "--note", "server?", "--json",
                db=sqlite_db_url).json()
     assert view["level"] == 2 and view["current"] == "l2.server_network"
     view = cli("incident", "close", incident, "server-fault", "--as", "ben", "--note", "restarted", "--json",

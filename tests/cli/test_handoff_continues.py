@@ -60,8 +60,8 @@ def test_escalations_use_the_entries_of_the_playbook_the_incident_is_in(sqlite_d
     db = sqlite_db_url
     incident = str(cli("incident", "open", "--caller", "alice", "--callee", "bob", "--json", db=db).json()["id"])
     _answer(db, incident, *TO_CONNECTION_ISSUES, "yes")
-    escalated = cli("incident", "escalate", incident, "server-network-fault", "--as", "ana", "--json",
-                    db=db).json()
+    escalated = cli("incident", "escalate", incident, "server-network-fault", "--as", "ana", "--note",
+                    "the user's app reports a certificate error", "--json", db=db).json()
     assert (escalated["level"], escalated["current"]) == (2, "l2.server_restore")
     closed = cli("incident", "answer", incident, "restored", "--as", "ben", "--json", db=db).json()
     assert (closed["status"], closed["resolution"]) == ("closed", "server-fault")

@@ -65,6 +65,8 @@ CORPUS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
                          ("correct", "horse", "battery", "staple"), ()),
     "passphrase-colon": ("tls_key_passphrase: Tr0ub4dor and more words", ("Tr0ub4dor", "more", "words"), ()),
     "passphrase-then-key": ("password=two words user=alice", ("two", "words"), ("user=alice",)),
+    "passphrase-word-with-dashes": ("passphrase = first --second", ("first", "--second"), ()),
+    "cli-equals-then-option": ("--password=Cli-Secret-2 --realm *", ("Cli-Secret-2",), ("--realm *",)),
     "cli-quoted-passphrase": ('--username alice --password "correct horse battery" --realm *',
                               ("correct", "horse", "battery"), ("--realm *",)),
     "cli-upper": ("--PASSWORD Cli-Secret-1", ("Cli-Secret-1",), ()),

@@ -217,3 +217,20 @@ def test_lab_up_down_with_the_privateserver_backend(tmp_path: Any) -> None:
             assert cur.fetchone() == (0,)
     finally:
         con.close()
+
+
+def test_lab_up_without_backend_restarts_the_folders_own_lab_and_a_mismatch_is_refused(tmp_path: Any) -> None:
+    require_privateserver()
+    runner = CliRunner()
+    folder = tmp_path / "ps"
+    assert runner.invoke(app, ["up", "--backend", "privateserver", "--dir", str(folder)]).exit_code == 0
+    assert runner.invoke(app, ["down", "--dir", str(folder)]).exit_code == 0
+    try:
+        again = runner.invoke(app, ["up", "--dir", str(folder), "--json"])  # as docs/lab.md: up after down
+        assert again.exit_code == 0, again.output
+        assert json.loads(again.output)["backend"] == "privateserver"
+        assert load_server_settings(folder / "calltriage-lab.toml").server.backend == "privateserver"
+        wrong = runner.invoke(app, ["up", "--backend", "kamailio", "--dir", str(folder)])
+        assert wrong.exit_code != 0 and "holds a privateserver lab" in str(wrong.output) + str(wrong.exception)
+    finally:
+        assert runner.invoke(app, ["down", "--dir", str(folder)]).exit_code == 0

@@ -128,6 +128,21 @@ def test_node_reach_and_outcomes_come_from_paths_and_events(four: App) -> None:
     assert "l3.client_bug" not in nodes
 
 
+def test_the_outcomes_of_every_node_add_up_to_its_visits(four: App) -> None:
+    incident = open_incident(four)
+    for outcome in ("met", "none", "connected", "ok", "succeeded", "no", "no"):
+        four.incidents.answer(incident, outcome, actor=ANA)
+    four.incidents.reopen(incident, actor=ANA, reason="the user called again")
+    four.incidents.answer(incident, "yes", actor=ANA)
+    four.incidents.override(incident, "l1.other_party_registered", "no", actor=BEN,
+                            reason="the callee's phone was off after all")
+    nodes = summary(four.store)["nodes"]
+    assert nodes and all(sum(n["outcomes"].values()) == n["reached"] for n in nodes), nodes
+    by_id = {n["node"]: n for n in nodes}
+    assert by_id["l1.other_party_registered"]["outcomes"] == {"yes": 1, "no": 1}
+    assert by_id["l2.remote_party"]["outcomes"] == {"conflict-found": 1}
+
+
 def test_probe_verdicts_undecided_probes_and_overrides_are_told_apart(db_url: str) -> None:
     clock = Clock()
     app = make_app(db_url, clock)
@@ -141,7 +156,9 @@ def test_probe_verdicts_undecided_probes_and_overrides_are_told_apart(db_url: st
     for outcome in ("connected", "ok", "failed", "wrong"):
         app.incidents.answer(incident, outcome, actor=ANA)
     clock.at(5)
-    app.incidents.override(incident, "l1.client_config", "correct", actor=ANA, reason="settings were right")
+    app.incidents.reopen(incident, actor=ANA, reason="the user says the settings were right")
+    app.incidents.answer(incident, "correct", actor=ANA)
+    app.incidents.override(incident, "l1.connection_status", "connected", actor=BEN, reason="same verdict, re-run")
     report = summary(app.store)
     nodes = {n["node"]: n for n in report["nodes"]}
     intake = nodes["intake.operational_requirements"]
@@ -150,11 +167,12 @@ def test_probe_verdicts_undecided_probes_and_overrides_are_told_apart(db_url: st
     status = nodes["l1.connection_status"]
     assert (status["probe_undecided"], status["probe_status"], status["outcomes"]) == (1, {"error": 1},
                                                                                        {"connected": 1})
-    assert nodes["l1.client_config"]["overrides"] == {"correct": 1}
-    assert nodes["l1.client_config"]["outcomes"] == {"wrong": 1}
-    assert report["incidents"]["open_by_level"] == {"2": 1}
-    assert report["time_per_level"][-1] == {"level": 2, "median_seconds": None, "intervals": 0,
-                                            "in_progress": 1}
+    assert status["by_source"] == {"operator": 1, "probe": 0}
+    assert nodes["l1.connection_status"]["overrides"] == {"connected": 1}
+    assert "l1.client_config" not in {n for n, v in nodes.items() if v["reached"]}  # abandoned by the override
+    for node in report["nodes"]:  # outcomes add up to the visits, overrides included
+        assert sum(node["outcomes"].values()) == node["reached"], node
+    assert report["incidents"]["open_by_level"] == {"1": 1}  # the override took it back to L1
     assert report["escalations"]["by_level"][0]["requests"] == {"server-status-check": 1}
     app.close()
 
@@ -208,3 +226,16 @@ def test_the_text_report_prints_every_table(four: App) -> None:
         assert heading in text
     assert "about equal: yes" in text
     assert "6.5 min" in text and "30.0 min" in text
+
+
+def test_volume_per_day_backlog_by_age_and_time_against_targets_add_up(four: App) -> None:
+    from calltriage.reports.volume import parse_targets
+
+    report = summary(four.store, targets={1: 5.0})
+    assert sum(d["count"] for d in report["opened_per_day"]) == report["incidents"]["total"]
+    assert sum(b["count"] for b in report["backlog_by_age"]) == report["incidents"]["by_status"].get("open", 0)
+    level1 = next(t for t in report["time_per_level"] if t["level"] == 1)
+    assert level1["target_seconds"] == 5.0 and level1["within_target"] is (level1["median_seconds"] <= 5.0)
+    assert parse_targets("1=30m, L2=4h,3=3d") == {1: 1800, 2: 14400, 3: 259200}
+    with pytest.raises(InvalidAnswer, match="LEVEL=DURATION"):
+        parse_targets("1=soon")

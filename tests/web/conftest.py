@@ -120,3 +120,7 @@ def csrf_of(html: str) -> str:
     found = re.search(r'name="csrf" value="([^"]+)"', html)
     assert found, "no CSRF field in the page"
     return found.group(1)
+
+
+# The browser tests' fixtures (a served desk, Chromium, logged-in pages), available to every web test.
+from tests.web.browser import chromium, operator, served  # noqa: E402, F401

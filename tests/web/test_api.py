@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.cli_runner import cli
-from tests.web.conftest import TO_L2, TO_L3, Desk
+from tests.web.conftest import TO_L2, TO_L3, Desk, first_step
 
 
 def test_an_incident_opened_through_the_api_starts_at_the_first_step(desk: Desk) -> None:
@@ -43,11 +43,42 @@ def test_an_l1_operator_walks_to_an_escalation_that_lands_in_the_l2_queue(desk: 
     assert desk.api("GET", "/incidents/queues/open", "ana").json()["total"] == 0
 
 
-def test_the_waiting_for_me_queue_holds_what_i_touched_at_my_level(desk: Desk) -> None:
+def test_the_mine_queue_holds_what_i_own_and_the_unassigned_queue_what_nobody_owns(desk: Desk) -> None:
     mine = desk.open("ana")
-    desk.open("admin", caller="carol")
+    nobodys = desk.open("admin", caller="carol")
     items = desk.api("GET", "/incidents/queues/mine", "ana").json()["items"]
-    assert [i["id"] for i in items] == [mine["id"]]
+    assert [i["id"] for i in items] == [mine["id"]] and items[0]["assignee"] == "ana"
+    assert [i["id"] for i in desk.api("GET", "/incidents/queues/unassigned", "ana").json()["items"]] == [nobodys["id"]]
+
+
+def test_probe_results_recorded_at_l2_do_not_take_an_escalated_incident_off_the_new_arrivals(desk: Desk) -> None:
+    from calltriage.domain.model import ProbeResult, ProbeStatus
+    from calltriage.services.incidents import Actor
+
+    incident = desk.open()
+    desk.walk(incident["id"], *TO_L2)
+    result = ProbeResult("directory.remote_party", ProbeStatus.ERROR, "accounts database unreachable")
+    desk.services.incidents.record_probe(incident["id"], "l2.remote_party", result, actor=Actor("calltriage"))
+    queue = desk.api("GET", "/incidents/queues/escalated", "ben").json()
+    assert [i["id"] for i in queue["items"]] == [incident["id"]]
+    taken = desk.api("POST", f"/incidents/{incident['id']}/take", "ben", json={}).json()
+    assert taken["assignee"] == "ben"
+    assert desk.api("GET", "/incidents/queues/escalated", "ben").json()["items"] == []
+    assert [i["id"] for i in desk.api("GET", "/incidents/queues/mine", "ben").json()["items"]] == [incident["id"]]
+
+
+def test_three_operators_take_assign_and_release_through_the_api(desk: Desk) -> None:
+    incident = desk.open("admin")
+    iid = incident["id"]
+    assert desk.api("POST", f"/incidents/{iid}/take", "ben", json={}).status_code == 403
+    assert desk.api("POST", f"/incidents/{iid}/take", "ana", json={}).json()["assignee"] == "ana"
+    conflict = desk.api("POST", f"/incidents/{iid}/take", "admin", json={})
+    assert conflict.status_code == 409 and "taken by ana" in conflict.json()["error"]["message"]
+    bad = desk.api("POST", f"/incidents/{iid}/assign", "ana", json={"operator": "ben"})
+    assert bad.status_code == 422 and "ben works at level 2" in bad.json()["error"]["message"]
+    assert desk.api("POST", f"/incidents/{iid}/release", "ana", json={}).json()["assignee"] is None
+    actions = desk.api("GET", f"/incidents/{iid}/actions", "ana").json()
+    assert actions["can_take"] and actions["assignees"] == ["ana"]
 
 
 def test_an_escalated_incident_leaves_the_new_arrivals_once_l2_answers(desk: Desk) -> None:
@@ -69,9 +100,21 @@ def test_l1_l2_and_l3_take_an_incident_to_a_close(desk: Desk) -> None:
 
 def test_an_operator_cannot_answer_a_step_of_another_level(desk: Desk) -> None:
     incident = desk.open()
-    response = desk.api("POST", f"/incidents/{incident['id']}/answer", "ben", json={"outcome": "met"})
+    response = desk.api("POST", f"/incidents/{incident['id']}/answer", "ben", json=first_step(incident, "met"))
     assert response.status_code == 403
     assert "level 1" in response.json()["error"]["message"]
+
+
+def test_an_answer_without_the_step_and_revision_seen_is_refused_naming_them(desk: Desk) -> None:
+    incident = desk.open()
+    for body in ({"outcome": "met"}, {"outcome": "met", "node": "intake.operational_requirements"},
+                 {"outcome": "met", "revision": incident["revision"]}):
+        response = desk.api("POST", f"/incidents/{incident['id']}/answer", "ana", json=body)
+        assert response.status_code == 422, body
+        message = response.json()["error"]["message"]
+        for missing in {"node", "revision"} - set(body):
+            assert f"{missing}: Field required" in message
+    assert desk.api("GET", f"/incidents/{incident['id']}", "ana").json()["revision"] == incident["revision"]
 
 
 def test_a_second_answer_to_the_same_step_is_a_conflict_naming_who_answered(desk: Desk) -> None:
@@ -96,7 +139,8 @@ def test_override_note_escalate_and_close_by_hand(desk: Desk) -> None:
     second = desk.open()["id"]
     noted = desk.api("POST", f"/incidents/{second}/notes", json={"text": "user is travelling"}).json()
     assert noted["events"][-1]["kind"] == "note"
-    escalated = desk.api("POST", f"/incidents/{second}/escalate", json={"request": "server-status-check"}).json()
+    escalated = desk.api("POST", f"/incidents/{second}/escalate",
+                         json={"request": "server-status-check", "note": "settings are right"}).json()
     assert escalated["level"] == 2 and escalated["current"] == "l2.server_network"
     closed = desk.api("POST", f"/incidents/{second}/close", "ben", json={"resolution": "server-fault"}).json()
     assert closed["status"] == "closed" and closed["resolution"] == "server-fault"

@@ -8,7 +8,7 @@ import itsdangerous
 import pytest
 from fastapi.routing import APIRoute
 
-from calltriage.web.desk import admin, auth, incident, queues, reports
+from calltriage.web.desk import actions, admin, auth, incident, queues, records, reports
 from tests.web.conftest import TO_L2, Desk, csrf_of, login
 
 
@@ -24,7 +24,8 @@ def api_routes(desk: Desk) -> list[tuple[str, str]]:
 
 def desk_routes() -> list[tuple[str, str]]:
     routes = []
-    for router in (auth.router, queues.router, incident.router, incident.actions, reports.router, admin.router):
+    for router in (auth.router, queues.router, records.router, records.posts, incident.router, actions.actions,
+                   reports.router, admin.router):
         for route in router.routes:
             assert isinstance(route, APIRoute)
             if route.path.startswith("/login"):
@@ -68,7 +69,7 @@ def test_admin_api_routes_are_for_admins_only(desk: Desk, method: str, path: str
 
 @pytest.mark.parametrize(("action", "body"), [
     ("answer", {"outcome": "no-conflict", "node": "l2.remote_party"}),
-    ("escalate", {"request": "suspected-client-bug"}),
+    ("escalate", {"request": "suspected-client-bug", "note": "client bug?"}),
     ("close", {"resolution": "remote-party-conflict"}),
 ])
 def test_changing_an_incident_needs_its_level_or_admin(desk: Desk, action: str, body: dict[str, str]) -> None:
@@ -98,6 +99,25 @@ def test_the_level_that_owns_the_incident_may_override_an_earlier_levels_verdict
     assert desk.api("POST", f"/incidents/{incident['id']}/override", "cy", json=body).status_code == 403
     view = desk.api("POST", f"/incidents/{incident['id']}/override", "ben", json=body).json()
     assert (view["status"], view["resolution"], view["level"]) == ("closed", "not-an-issue", 1)
+    moved = [e for e in view["events"] if e["kind"] == "level-changed"]
+    assert [(e["data"]["from_level"], e["data"]["to_level"]) for e in moved] == [(2, 1)]
+    assert {e["node"] for e in view["events"] if e["superseded"]} >= {"l1.other_party_registered",
+                                                                     "escalate.remote_party_check"}
+
+
+def test_an_l1_operator_cannot_override_an_l2_incident_nor_reopen_what_l3_closed(desk: Desk) -> None:
+    incident = desk.open()
+    iid = incident["id"]
+    desk.walk(iid, *TO_L2)
+    body = {"node": "l1.other_party_registered", "outcome": "no", "reason": "I think the phone was off"}
+    refused = desk.api("POST", f"/incidents/{iid}/override", "ana", json=body)
+    assert refused.status_code == 403 and "owned by level 2" in refused.json()["error"]["message"]
+    desk.walk(iid, ("ben", "no-conflict"), ("ben", "collected"), ("cy", "bug-confirmed"))
+    closed = desk.api("POST", f"/incidents/{iid}/override", "ana", json=body)
+    assert closed.status_code == 422 and "reopen it" in closed.json()["error"]["message"]
+    reopen = desk.api("POST", f"/incidents/{iid}/reopen", "ana", json={"reason": "user called again"})
+    assert reopen.status_code == 403 and "closed at level 3" in reopen.json()["error"]["message"]
+    assert desk.api("GET", f"/incidents/{iid}", "ana").json()["status"] == "closed"
 
 
 def test_notes_and_reading_are_open_to_every_level(desk: Desk) -> None:

@@ -15,11 +15,12 @@ def post_form(browser, page_url: str, action: str, data: dict[str, str]):  # typ
     return browser.post(action, data={"csrf": csrf_of(page.text), **data})
 
 
-def test_logging_in_lands_on_the_open_queue_of_my_level(desk: Desk) -> None:
+def test_logging_in_lands_on_my_queue_with_the_owner_and_step_title(desk: Desk) -> None:
     incident = desk.open()
     browser = login(desk, "ana")
     page = browser.get("/")
-    assert page.url.path == "/queue/open"
+    assert page.url.path == "/queue/mine"
+    assert "violation of the service" in page.text and 'data-label="Owner" class="owner-cell">ana<' in page.text
     assert f'href="/incidents/{incident["id"]}"' in page.text
     assert "ana · L1" in page.text
 
@@ -40,7 +41,7 @@ def test_the_incident_page_shows_parties_step_help_probe_evidence_timeline_and_g
     text = login(desk, "ana").get(f"/incidents/{incident['id']}").text
     for expected in ("alice", "bob", "l1.force_reconnection", "Force Manual Reconnection", "Help",
                      "registrar.registration", "alice is registered with 1 contact", "PrivateGSM 5.2",
-                     "Timeline", "<svg", 'data-key="1"'):
+                     "Looks fine", "User agent", "Raw JSON", "Timeline", "<svg", 'data-key="1"', "Owner: "):
         assert expected in text, expected
 
 
@@ -55,9 +56,9 @@ def test_answering_through_the_form_moves_the_incident_on(desk: Desk) -> None:
     incident = desk.open()
     url = f"/incidents/{incident['id']}"
     response = post_form(login(desk, "ana"), url, f"{url}/answer",
-                         {"outcome": "met", "node": "intake.operational_requirements", "note": "fine"})
+                         {"outcome": "met", "node": "intake.operational_requirements", "note": "fine\nsecond line"})
     assert response.url.path == url
-    assert "Answered intake.operational_requirements: met" in response.text
+    assert "Answered: met" in response.text and "fine\nsecond line</div>" in response.text
     assert desk.api("GET", url).json()["current"] == "intake.client_error_message"
 
 
@@ -70,9 +71,30 @@ def test_a_stale_form_shows_already_answered_by_and_reloads(desk: Desk) -> None:
     response = browser.post(f"{url}/answer", data={"csrf": csrf_of(page.text), "outcome": "violated",
                                                    "node": "intake.operational_requirements",
                                                    "revision": str(incident["revision"])})
-    assert response.url.path == url
+    assert response.status_code == 409 and response.url.path == f"{url}/answer"
     assert "already answered by admin" in response.text
     assert desk.api("GET", url).json()["status"] == "open"
+
+
+def test_an_answer_that_closes_asks_for_confirmation_and_keeps_the_note(desk: Desk) -> None:
+    incident = desk.open()
+    url = f"/incidents/{incident['id']}"
+    browser = login(desk, "ana")
+    data = {"outcome": "violated", "node": "intake.operational_requirements", "note": "app 2.1",
+            "revision": str(incident["revision"])}
+    asked = post_form(browser, url, f"{url}/answer", data)
+    assert "This closes the incident as operational-requirements-violation" in asked.text and "app 2.1" in asked.text
+    assert desk.api("GET", url).json()["status"] == "open"
+    done = browser.post(f"{url}/answer", data={"csrf": csrf_of(asked.text), **data, "confirm": "yes"})
+    assert "Closed: operational-requirements-violation" in done.text
+
+
+def test_a_too_long_note_comes_back_with_the_text_kept(desk: Desk) -> None:
+    incident = desk.open()
+    url = f"/incidents/{incident['id']}"
+    text = "x" * 10_001
+    response = post_form(login(desk, "ana"), url, f"{url}/note", {"text": text})
+    assert response.status_code == 422 and "keep it under 10000" in response.text and text in response.text
 
 
 def test_an_operator_sees_another_levels_step_read_only(desk: Desk) -> None:
@@ -107,9 +129,15 @@ def test_escalate_note_override_and_close_forms(desk: Desk) -> None:
     text = post_form(ana, url, f"{url}/override",
                      {"choice": "intake.operational_requirements::met", "reason": "checked twice"}).text
     assert "Overrode intake.operational_requirements" in text
-    assert "Now at l2.server_network" in post_form(ana, url, f"{url}/escalate",
-                                                   {"request": "server-status-check"}).text
-    closed = post_form(login(desk, "ben"), url, f"{url}/close", {"resolution": "server-fault", "note": "disk"})
+    page = ana.get(url).text
+    assert "Escalated from L1: alice cannot call bob." in page  # the note is pre-filled from the evidence
+    unconfirmed = post_form(ana, url, f"{url}/escalate", {"request": "server-status-check", "note": "see above"})
+    assert unconfirmed.status_code == 422 and "tick the confirmation" in unconfirmed.text
+    assert "Now at L2" in post_form(ana, url, f"{url}/escalate",
+                                    {"request": "server-status-check", "note": "see above", "confirm": "yes"}).text
+    ben = login(desk, "ben")
+    assert '<option value="">Choose a resolution…</option>' in ben.get(url).text  # nothing preselected
+    closed = post_form(ben, url, f"{url}/close", {"resolution": "server-fault", "note": "disk", "confirm": "yes"})
     assert "Closed: server-fault" in closed.text
     kinds = [e["kind"] for e in desk.api("GET", url).json()["events"]]
     assert kinds[-4:] == ["note", "overridden", "escalated", "closed"]
@@ -134,7 +162,7 @@ def test_the_reports_page_draws_svg_charts(desk: Desk) -> None:
 
 def test_pages_work_without_javascript_and_load_the_keyboard_script(desk: Desk) -> None:
     page = login(desk, "ana").get("/queue/open")
-    assert '<script src="/static/desk.js" defer></script>' in page.text
+    assert '<script src="/static/desk.js"></script>' in page.text
     script = desk.client.get("/static/desk.js")
     assert script.status_code == 200 and "keydown" in script.text
     assert desk.client.get("/static/desk.css").status_code == 200

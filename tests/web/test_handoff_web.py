@@ -16,7 +16,8 @@ def test_the_api_continues_a_handed_off_incident_in_the_target(desk: Desk) -> No
     step = desk.api("GET", f"/incidents/{iid}/next").json()
     assert (step["playbook"], step["node"]) == ("connection-issues", "ci.device_internet")
     # the target's own escalation entries work
-    up = desk.api("POST", f"/incidents/{iid}/escalate", json={"request": "server-status-check"}).json()
+    up = desk.api("POST", f"/incidents/{iid}/escalate", json={"request": "server-status-check",
+                                                               "note": "settings and network are fine"}).json()
     assert (up["level"], up["current"]) == (2, "l2.server_services")
     done = desk.walk(iid, ("ben", "fault"))
     assert (done["status"], done["resolution"]) == ("closed", "server-fault")
@@ -40,7 +41,8 @@ def test_the_desk_shows_both_playbooks_and_answers_the_targets_steps(desk: Desk)
     url = f"/incidents/{iid}"
     ana = login(desk, "ana")
     desk.walk(iid, *TO_CONNECTION_ISSUES[:3])
-    moved = post_form(ana, url, f"{url}/answer", {"outcome": "failed", "node": "l1.force_reconnection"})
+    moved = post_form(ana, url, f"{url}/answer", {"outcome": "failed", "node": "l1.force_reconnection",
+                                                  "confirm": "yes"})
     assert "Handed off to connection-issues: the incident continues at ci.device_internet." in moved.text
     page = ana.get(url).text
     assert "Playbooks walked:" in page and "Connection issues" in page
@@ -48,4 +50,16 @@ def test_the_desk_shows_both_playbooks_and_answers_the_targets_steps(desk: Desk)
     # earlier steps of both playbooks can be re-answered from the override form
     assert 'value="intake.client_error_message::license"' in page
     answered = post_form(ana, url, f"{url}/answer", {"outcome": "yes", "node": "ci.device_internet"})
-    assert "Now at ci.server_reachable (L1)" in answered.text
+    assert "Answered: yes. Now at L1." in answered.text
+    assert desk.api("GET", url).json()["current"] == "ci.server_reachable"
+
+
+def test_the_desk_draws_both_playbooks_with_the_handoff_between_them(desk: Desk) -> None:
+    from tests.support import require_executable
+
+    require_executable("dot")
+    iid = desk.open()["id"]
+    desk.walk(iid, *TO_CONNECTION_ISSUES)
+    page = login(desk, "ana").get(f"/incidents/{iid}").text
+    assert "<title>cluster_0</title>" in page and "<title>cluster_1</title>" in page
+    assert "<title>0:handoff.connection_issues&#45;&gt;1:ci.device_internet</title>" in page

@@ -72,7 +72,8 @@ def test_only_an_operator_of_the_incidents_level_or_an_admin_runs_its_probes(des
 
 def test_a_closed_incident_has_nothing_left_to_probe(desk: Desk) -> None:
     incident = desk.open()
-    desk.api("POST", f"/incidents/{incident['id']}/close", json={"resolution": "not-an-issue"})
+    desk.api("POST", f"/incidents/{incident['id']}/close",
+             json={"resolution": "not-an-issue", "anyway": True, "note": "test"})
     response = desk.api("POST", f"/incidents/{incident['id']}/triage")
     assert response.status_code == 422 and "closed" in response.json()["error"]["message"]
 
@@ -99,7 +100,7 @@ def test_the_desk_runs_probes_from_the_incident_page_with_its_form_token(desk: D
     assert done.status_code == 200 and "no SIP server configured" in done.text
     wait_done(desk, incident["id"])
     page = browser.get(f"/incidents/{incident['id']}").text
-    assert "Probe results" in page and "client.version" in page and "stopped at" in page
+    assert "Evidence" in page and "client.version" in page and "stopped at" in page
 
 
 def test_an_operator_of_another_level_sees_no_run_probes_button(desk: Desk) -> None:

@@ -94,7 +94,7 @@ def test_changes_made_outside_the_web_notify_too(hooked: Desk, receiver: Receive
     # The CLI calls the services directly; the dispatcher reads the shared timeline.
     incidents = hooked.services.incidents
     view = incidents.open(playbook_id="user-cant-call-professional", caller="a", callee="b", actor=ANA)
-    incidents.escalate(view["id"], "server-status-check", actor=ANA)
+    incidents.escalate(view["id"], "server-status-check", actor=ANA, note="server check")
     hooked.app.state.ct.dispatcher.poke()
     wait_for(lambda: receiver.received, "the escalation made through the services")
     assert receiver.received[0].json["event"] == "incident.escalated"

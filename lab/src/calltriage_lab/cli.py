@@ -74,17 +74,23 @@ def up(
     tls_only: bool = typer.Option(True, "--tls-only/--any-transport",
                                   help="Refuse UDP/TCP for accounts provisioned with TLS (403 TLS required)."),
     stock: bool = typer.Option(False, "--stock", help="A stock Kamailio: no lab enrichments (docs/lab.md)."),
-    backend: str = typer.Option("kamailio", "--backend",
-                                help="kamailio, or privateserver (MariaDB views, NRPE, HTTPS console)."),
+    backend: str | None = typer.Option(None, "--backend",
+                                       help="kamailio, or privateserver (MariaDB views, NRPE, HTTPS console); "
+                                            "default: the folder's lab, else kamailio."),
     json_out: bool = JsonOpt,
 ) -> None:
     """Start the lab (demo accounts alice, bob, carol, svc-a, svc-b) and write its server config."""
     directory = directory.resolve()
+    from calltriage_lab.privateserver import cli_support
+
+    held = "privateserver" if cli_support.is_privateserver(directory) else None
+    backend = backend or held or "kamailio"
     if backend not in ("kamailio", "privateserver"):
         raise LabError(f"unknown lab backend {backend!r}: use kamailio or privateserver")
+    if held == "privateserver" and backend == "kamailio":
+        raise LabError(f"{directory} holds a privateserver lab: `calltriage lab down --purge --dir {directory}` "
+                       "first, or choose another --dir")
     if backend == "privateserver":
-        from calltriage_lab.privateserver import cli_support
-
         if auth_fail_403 or alias_fork or stock:
             raise LabError("--auth-fail-403, --alias-fork and --stock are options of the kamailio lab only")
         cli_support.up(directory, fresh=fresh, min_client_version=min_client_version, tls_only=tls_only)

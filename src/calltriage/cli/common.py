@@ -37,7 +37,8 @@ def server_for(config: str | None) -> ServerSettings | None:
 
 def app_for(*, ready: bool = True) -> App:
     settings = current()
-    return build_app(settings.db, settings.playbooks, ready=ready, cache_dir=settings.cache_dir)
+    return build_app(settings.db, settings.playbooks, ready=ready, cache_dir=settings.cache_dir,
+                     major_threshold=settings.major_threshold, major_window=settings.major_window)
 
 
 def emit_json(data: Any) -> None:

@@ -13,7 +13,7 @@ from calltriage.services.context import App
 
 def guide(app: App, incident_id: int, as_: str | None) -> None:
     who = actor(app, as_)
-    view = app.incidents.get(incident_id)
+    view = app.cases.get(incident_id).model_dump(mode="json")
     _print_header(view)
     playbook = view["playbook"]
     while True:
@@ -22,7 +22,7 @@ def guide(app: App, incident_id: int, as_: str | None) -> None:
             playbook = step["playbook"]
             echo(f"Handed off to {playbook}: incident {incident_id} continues there.")
         if step["node"] is None:
-            echo(_verdict(app.incidents.get(incident_id)))
+            echo(_verdict(app.cases.get(incident_id).model_dump(mode="json")))
             return
         echo("")
         _print_step(step)
@@ -39,7 +39,7 @@ def guide(app: App, incident_id: int, as_: str | None) -> None:
             continue
         note = typer.prompt("Note (optional)", default="", show_default=False)
         try:
-            app.incidents.answer(incident_id, outcome, actor=who, note=note, node=step["node"])
+            app.cases.answer(incident_id, outcome, actor=who, note=note, node=step["node"])
         except Conflict as exc:
             echo(f"  {exc}")
         except CalltriageError as exc:

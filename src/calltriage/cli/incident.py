@@ -1,4 +1,5 @@
-"""`calltriage incident …`: open, list, show, next, answer, watch, run (guided), override, note, escalate, close."""
+"""`calltriage incident …`: open, list, show, next, answer, watch, run (guided), override, reopen, note,
+escalate, close, take, assign, release. Every command parses, calls ``services.cases`` and prints."""
 
 from __future__ import annotations
 
@@ -50,8 +51,9 @@ def open_(
     """Open an incident on a playbook, or with its intake (--complaint and the IS / IS-NOT description)."""
     if complaint is None:
         app_ = app_for()
-        view = app_.incidents.open(playbook_id=playbook or "user-cant-call-professional", caller=caller,
-                                   callee=callee, summary=summary, reporter=reporter, actor=actor(app_, as_))
+        view = app_.cases.open(playbook_id=playbook or "user-cant-call-professional", caller=caller,
+                               callee=callee, summary=summary, reporter=reporter,
+                               actor=actor(app_, as_)).model_dump(mode="json")
     else:
         from calltriage.cli.intake import open_with_intake
 
@@ -82,27 +84,26 @@ def list_(
     json_out: bool = JsonOpt,
 ) -> None:
     """List incidents, newest first."""
-    items, total = app_for().incidents.list_incidents(
-        status=status, level=level, query=search, limit=limit, offset=offset
-    )
+    found = app_for().cases.list(status=status, level=level, query=search, limit=limit, offset=offset)
+    items, total = [i.model_dump(mode="json", exclude={"events"}) for i in found.items], found.total
     if json_out:
         emit_json({"total": total, "items": items})
         return
     if not items:
         echo("No incidents match.")
         return
-    echo(f"{'ID':>5}  {'STATUS':<10} {'LVL':<3} {'CALLER':<16} {'CALLEE':<16} {'AT / RESULT'}")
+    echo(f"{'ID':>5}  {'STATUS':<10} {'LVL':<3} {'OWNER':<10} {'CALLER':<16} {'CALLEE':<16} {'AT / RESULT'}")
     for item in items:
         where = item["current"] or item["resolution"] or (f"-> {item['handoff']}" if item["handoff"] else "")
-        echo(f"{item['id']:>5}  {item['status']:<10} L{item['level']:<2} {item['caller'][:16]:<16} "
-             f"{item['callee'][:16]:<16} {where}")
+        echo(f"{item['id']:>5}  {item['status']:<10} L{item['level']:<2} {(item['assignee'] or '-')[:10]:<10} "
+             f"{item['caller'][:16]:<16} {item['callee'][:16]:<16} {where}")
     echo(f"{len(items)} of {total}")
 
 
 @app.command()
 def show(incident_id: int = typer.Argument(..., metavar="ID"), json_out: bool = JsonOpt) -> None:
     """Show an incident with its path and timeline."""
-    view = app_for().incidents.get(incident_id)
+    view = app_for().cases.get(incident_id).model_dump(mode="json")
     if json_out:
         emit_json(view)
         return
@@ -155,7 +156,7 @@ def answer(
 ) -> None:
     """Answer the current step (then, with a server configured, probes answer what follows)."""
     app_ = app_for()
-    app_.incidents.answer(incident_id, choice, actor=actor(app_, as_), note=note, node=node)
+    app_.cases.answer(incident_id, choice, actor=actor(app_, as_), note=note, node=node)
     _after_change(app_, continue_after(app_, incident_id, config, json_out, max_wait=max_wait, no_probes=no_probes),
                   json_out)
 
@@ -189,9 +190,48 @@ def override(
 ) -> None:
     """Override an earlier verdict (a probe's or an operator's) with a recorded reason."""
     app_ = app_for()
-    app_.incidents.override(incident_id, node, choice, actor=actor(app_, as_), reason=reason)
+    app_.cases.override(incident_id, node, choice, actor=actor(app_, as_), reason=reason)
     _after_change(app_, continue_after(app_, incident_id, config, json_out, max_wait=max_wait, no_probes=no_probes),
                   json_out)
+
+
+@app.command()
+def reopen(
+    incident_id: int = typer.Argument(..., metavar="ID"),
+    reason: str = typer.Option(..., "--reason", help="Why (recorded in the timeline)."),
+    as_: str = AsOpt,
+    json_out: bool = JsonOpt,
+) -> None:
+    """Reopen a closed incident at the step whose answer closed it (its level or above)."""
+    app_ = app_for()
+    _after_change(app_, app_.cases.reopen(incident_id, actor=actor(app_, as_), reason=reason), json_out)
+
+
+@app.command()
+def take(incident_id: int = typer.Argument(..., metavar="ID"), as_: str = AsOpt, json_out: bool = JsonOpt) -> None:
+    """Take an incident of your level: it becomes yours ("mine" queue)."""
+    app_ = app_for()
+    _after_change(app_, app_.cases.take(incident_id, actor=actor(app_, as_)), json_out)
+
+
+@app.command()
+def assign(
+    incident_id: int = typer.Argument(..., metavar="ID"),
+    operator: str = typer.Argument(..., help="An operator of the incident's level."),
+    as_: str = AsOpt,
+    json_out: bool = JsonOpt,
+) -> None:
+    """Assign an incident of your level to another operator of that level."""
+    app_ = app_for()
+    _after_change(app_, app_.cases.assign(incident_id, operator, actor=actor(app_, as_)), json_out)
+
+
+@app.command()
+def release(incident_id: int = typer.Argument(..., metavar="ID"), as_: str = AsOpt,
+            json_out: bool = JsonOpt) -> None:
+    """Release an incident: nobody owns it, it waits in its level's unassigned queue."""
+    app_ = app_for()
+    _after_change(app_, app_.cases.release(incident_id, actor=actor(app_, as_)), json_out)
 
 
 @app.command()
@@ -203,9 +243,9 @@ def note(
 ) -> None:
     """Add a note to the timeline."""
     app_ = app_for()
-    view = app_.incidents.add_note(incident_id, text, actor=actor(app_, as_))
+    view = app_.cases.note(incident_id, text, actor=actor(app_, as_))
     if json_out:
-        emit_json(view)
+        emit_json(view.model_dump(mode="json"))
     else:
         echo(f"Noted on incident {incident_id}.")
 
@@ -218,10 +258,9 @@ def escalate(
     note: str = NoteOpt,
     json_out: bool = JsonOpt,
 ) -> None:
-    """Escalate by hand to the level that handles REQUEST."""
+    """Escalate by hand to the next level (REQUEST names what it should check); a note is required."""
     app_ = app_for()
-    view = app_.incidents.escalate(incident_id, request, actor=actor(app_, as_), note=note)
-    _after_change(app_, view, json_out)
+    _after_change(app_, app_.cases.escalate(incident_id, request, actor=actor(app_, as_), note=note), json_out)
 
 
 @app.command()
@@ -230,15 +269,13 @@ def close(
     resolution: str = typer.Argument(..., help="A close node or resolution code of the playbook."),
     as_: str = AsOpt,
     note: str = NoteOpt,
+    anyway: bool = typer.Option(False, "--anyway", help="Close with a resolution the current step does not "
+                                "lead to; --note gives the reason."),
     json_out: bool = JsonOpt,
 ) -> None:
-    """Close by hand with one of the playbook's resolutions."""
+    """Close by hand with a resolution the current step leads to (others: --anyway with a --note)."""
     app_ = app_for()
-    view = app_.incidents.get(incident_id)
-    spec = app_.incidents.spec_for(view)
-    closes = {n.resolution: n.id for n in spec.nodes.values() if n.resolution}
-    node = closes.get(resolution, resolution)
-    view = app_.incidents.close(incident_id, node, actor=actor(app_, as_), note=note)
+    view = app_.cases.close(incident_id, resolution, actor=actor(app_, as_), note=note, anyway=anyway)
     _after_change(app_, view, json_out)
 
 
@@ -250,7 +287,9 @@ def run_(incident_id: int = typer.Argument(..., metavar="ID"), as_: str = AsOpt)
     guide(app_for(), incident_id, as_)
 
 
-def _after_change(app_: Any, view: dict[str, Any], json_out: bool) -> None:
+def _after_change(app_: Any, view: Any, json_out: bool) -> None:
+    if not isinstance(view, dict):
+        view = view.model_dump(mode="json")
     if json_out:
         emit_json(view)
         return
@@ -283,6 +322,7 @@ def _verdict(view: dict[str, Any]) -> str:
 
 def _print_header(view: dict[str, Any]) -> None:
     echo(f"Incident {view['id']} [{view['status']}] level {view['level']} — {view['playbook']}")
+    echo(f"  owner: {view['assignee'] or 'nobody (unassigned)'}")
     echo(f"  caller: {view['caller']}   callee: {view['callee']}")
     if view["summary"]:
         echo(f"  summary: {view['summary']}")
@@ -291,7 +331,7 @@ def _print_header(view: dict[str, Any]) -> None:
 
 
 def _print_step(step: dict[str, Any]) -> None:
-    echo(f"[L{step['level']}] {step['node']} ({step['kind']})")
+    echo(f"[L{step['level']}] {step['node']} ({step['kind']}) — {step.get('title') or step['prompt']}")
     echo(f"  {step['prompt']}")
     if step.get("help"):
         echo(f"  {step['help']}")

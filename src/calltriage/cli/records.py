@@ -41,7 +41,7 @@ def attach(
 ) -> None:
     """Attach a client log: checked and redacted (passwords, digest responses, keys) before it is stored."""
     from calltriage.clientlog.upload import read_capped
-    from calltriage.services.attachments import MAX_LOG_BYTES, attach_log
+    from calltriage.services.attachments import MAX_LOG_BYTES
 
     app_ = app_for()
 
@@ -53,7 +53,7 @@ def attach(
             raise CalltriageError(f"cannot read {file} ({exc.strerror or exc.__class__.__name__}): "
                                   "check the path and its permissions") from None
 
-    view = attach_log(app_, incident_id, file.name, read, actor(app_, as_))
+    view = app_.cases.attach(incident_id, file.name, read, actor=actor(app_, as_))
     if json_out:
         emit_json(view)
         return
@@ -107,9 +107,7 @@ def dossier(
     output: Path = typer.Option(None, "--output", "-o", help="Write to FILE instead of stdout."),
 ) -> None:
     """The escalation dossier for level 3 or a vendor: path, answers, probe evidence, logs and findings."""
-    from calltriage.services.dossier import dossier_text
-
-    text = dossier_text(app_for(), incident_id, fmt, pseudonymise=pseudonymise)
+    text = app_for().cases.dossier(incident_id, fmt, pseudonymise=pseudonymise)
     if output is None:
         typer.echo(text, nl=False)
         return

@@ -2,7 +2,7 @@
 registrations, crashes and exceptions) without looping over every line in Python.
 
 CPython's ``re`` is fast only for patterns that start with a literal; an alternation of words
-is 10-20x slower per byte (shared/research/perf-anchors.md §4), and every literal costs one
+is 10-20x slower per byte (measured on this project's dev box, docs/clientlog.md), and every literal costs one
 pass over the text (~0.1 s per 200 MB). So the scan runs one literal search per *anchor*, a
 word fragment that the lines we care about contain, takes the few lines that contain one and
 classifies each with the ordered ``RULES`` below (first match wins). Every rule names an

@@ -41,6 +41,9 @@ _SECRET_KEY = re.compile(
 # --option); a passphrase keeps all its words. Possessive quantifiers keep it linear.
 _WORD = r"(?:(?!\[REDACTED\])[^\s,;&}\]\)\"'<])++"
 _WORDS = rf"{_WORD}(?:[ \t]++(?![\w.-]*+[ \t]*+(?:=>|[:=])|--){_WORD})*+"
+# After a key that is not a --option, a word starting with "--" is still part of the value
+# ("passphrase = a --b"); after "--password=" it starts the next option.
+_PLAIN_WORDS = re.compile(rf"{_WORD}(?:[ \t]++(?![\w.-]*+[ \t]*+(?:=>|[:=])){_WORD})*+")
 # key[:=]value in settings dumps, JSON, ini and properties files.
 _KEY_VALUE = re.compile(
     r"(?<![\w.-])((?:--)?[\w.-]++)([\"']?[ \t]*+(?:=>|[:=])[ \t]*+)"
@@ -121,6 +124,9 @@ def _key_values(line: str, bump: Bump) -> str:
         if lowered.endswith("cookie") and not quote:
             continue  # a Cookie: header, its values are rewritten pair by pair
         start, end = m.span(3)
+        if not quote and not key.startswith("--"):
+            plain = _PLAIN_WORDS.match(line, start)
+            end = plain.end() if plain else end
         following = matches[i + 1].start() if i + 1 < len(matches) else end
         if not quote and following < end and any(c.isspace() for c in line[start:following]):
             end = start + len(line[start:following].rstrip())

@@ -1,4 +1,4 @@
-"""Domain vocabulary shared by every layer (see shared/design/seed-playbook.md)."""
+"""Domain vocabulary shared by every layer (see docs/playbooks.md and the seed playbook)."""
 
 from __future__ import annotations
 
@@ -60,6 +60,9 @@ class EventKind(StrEnum):
     NOTE = "note"
     ATTACHED = "attached"
     WAITING = "waiting"
+    ASSIGNED = "assigned"  # take, assign or release: data {"action", "from", "to"}
+    REOPENED = "reopened"
+    LEVEL_CHANGED = "level-changed"  # an override or reopen moved the incident to another level
     MAJOR = "major"  # linked to (or closed with) a major incident
 
 

@@ -5,16 +5,23 @@ status ``warn`` (the playbook maps it to "connecting")."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
-from calltriage.backends.port import need
+from calltriage.backends.port import Contact, need
 from calltriage.probes.base import ProbeContext
 from calltriage.probes.common import FAIL, OK, WARN, BaseProbe, Verdict, account_or_verdict, optional, party_ident
 from calltriage.probes.kit import ProbeKit
 
 TRYING_WINDOW = 120.0  # refused REGISTERs this recent mean the app is still trying
+
+
+def freshest(contacts: Sequence[Contact]) -> Contact:
+    """The most recently refreshed contact (then the longest-lived): the app as it is now, not a
+    stale connection still listed until it expires."""
+    oldest = datetime.min.replace(tzinfo=UTC)
+    return max(contacts, key=lambda c: (c.last_modified or oldest, c.expires if c.expires is not None else -1))
 
 
 class RegistrationProbe(BaseProbe):
@@ -31,7 +38,7 @@ class RegistrationProbe(BaseProbe):
         reg = need(await kit.backend.registrations(acct.username))
         ev: dict[str, Any] = {"account": acct.username, **reg.evidence()}
         if reg.registered:
-            c = reg.contacts[0]
+            c = freshest(reg.contacts)
             more = f" (+{len(reg.contacts) - 1} more contact(s))" if len(reg.contacts) > 1 else ""
             return Verdict(
                 OK,

@@ -15,7 +15,7 @@ from calltriage.reports.scope import Scope, share
 from calltriage.store.models import Event, Incident
 
 # The seed: "can't call" is caused about equally by misconfigurations (client or server) and by
-# connection issues (shared/design/seed-playbook.md, "Resolution codes and root-cause categories").
+# connection issues (the seed procedure's introduction; docs/reports.md, root-cause categories).
 SEED_PAIR = (Category.MISCONFIGURATION.value, Category.CONNECTION.value)
 DEFAULT_TOLERANCE = 0.10
 

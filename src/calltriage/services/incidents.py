@@ -37,12 +37,23 @@ from calltriage.errors import Conflict, Forbidden, InvalidAnswer
 from calltriage.services.catalog import PlaybookCatalog
 from calltriage.services.evidence import close_instruction, decisions, summary_note
 from calltriage.services.queues import count, incident_filters, incident_json, not_found
+from calltriage.services.rules import (
+    check_close,
+    check_escalation,
+    check_override,
+    check_reopen,
+    close_choices,
+)
 from calltriage.services.steps import current_step
 from calltriage.services.views import incident_view
 from calltriage.store import Store
 from calltriage.store.models import Event, Incident
 
 MAX_TEXT = 10_000
+DECISIONS = (EventKind.ANSWERED, EventKind.PROBED, EventKind.OVERRIDDEN)
+# Events that belong to a branch of the path (an override abandons them); notes and attachments do not.
+BRANCH_KINDS = (*DECISIONS, EventKind.WAITING, EventKind.ESCALATED, EventKind.CLOSED, EventKind.HANDED_OFF,
+                EventKind.LEVEL_CHANGED)
 _log = logging.getLogger(__name__)
 
 
@@ -58,7 +69,7 @@ class Actor:
 
 
 def _clean(text: str | None, what: str, *, required: bool = False, limit: int = MAX_TEXT) -> str:
-    value = (text or "").strip()
+    value = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()  # browsers send CRLF
     if required and not value:
         raise InvalidAnswer(f"{what} is empty: give a {what}")
     if len(value) > limit:
@@ -120,6 +131,8 @@ class IncidentService:
             incident = Incident(caller=caller, callee=callee, summary=summary,
                                 reporter=_clean(reporter or actor.name, "reporter", limit=120),
                                 playbook_id=spec.id, playbook_version=spec.version, state=run.to_dict(),
+                                # whoever opens it at its level owns it ("mine") until they release it
+                                assignee=actor.name if actor.level == run.level else None,
                                 revision=0, opened_at=now, updated_at=now, complaint=complaint, intake=intake)
             session.add(incident)
             session.flush()
@@ -139,6 +152,11 @@ class IncidentService:
             self._expect(session, incident, run, node, revision)
             self._check_level(actor, run)
             new_run, effects = advance(spec, run, outcome)
+            if incident.assignee is None and actor.level is not None and actor.level == run.level:
+                # The first operator of the level who answers owns the incident from then on.
+                self._append(session, incident, EventKind.ASSIGNED, actor, node=run.current,
+                             data={"action": "take", "from": None, "to": actor.name, "auto": True})
+                incident.assignee = actor.name
             self._append(session, incident, EventKind.ANSWERED, actor, node=run.current, outcome=outcome,
                          note=note, data={"source": "operator"})
             self._finish(session, incident, new_run, effects, actor)
@@ -193,48 +211,82 @@ class IncidentService:
 
         return self._change(incident_id, change)
 
-    def override(self, incident_id: int, node: str, outcome: str, *, actor: Actor, reason: str) -> dict[str, Any]:
+    def override(self, incident_id: int, node: str, outcome: str, *, actor: Actor, reason: str,
+                 revision: int | None = None) -> dict[str, Any]:
         reason = _clean(reason, "reason", required=True)
 
         def change(session: Session, incident: Incident, spec: PlaybookSpec, run: PlaybookRun) -> None:
+            self._expect(session, incident, run, None, revision)
+            if run.over:
+                check_override(actor.level, actor.name, run, run.level)
+            owner = run
             # A step of an earlier playbook (before a handoff): go back into that playbook first.
             while node not in dict(run.answers) and run.prior:
                 spec = self.catalog.pinned(run.prior[-1]["playbook_id"], run.prior[-1]["version"])
                 run = reopen_prior(spec, run)
             previous = dict(run.answers).get(node)
             rewound = rewind(spec, run, node)
-            # Whoever owns the incident now may re-route an earlier verdict (an L2 operator finding
-            # that the L1 configuration check was wrong); so may an operator of that step's level.
-            if not (actor.may_act_at(rewound.level) or (actor.may_act_at(run.level) and run.level >= rewound.level)):
-                self._check_level(actor, rewound)
+            check_override(actor.level, actor.name, owner, rewound.level)
             new_run, effects = advance(spec, rewound, outcome)
+            superseded = self._branch_from(session, incident, node, previous)
             self._append(session, incident, EventKind.OVERRIDDEN, actor, node=node, outcome=outcome, note=reason,
-                         data={"previous": previous, "level": rewound.level})
+                         data={"previous": previous, "level": rewound.level, "from_level": owner.level,
+                               "superseded": superseded})
+            self._level_changed(session, incident, actor, owner.level, rewound.level, "override", reason)
             self._finish(session, incident, new_run, effects, actor)
 
         return self._change(incident_id, change)
 
-    def escalate(self, incident_id: int, request: str, *, actor: Actor, note: str = "",
-                 revision: int | None = None) -> dict[str, Any]:
-        note = _clean(note, "note")
+    def reopen(self, incident_id: int, *, actor: Actor, reason: str, revision: int | None = None) -> dict[str, Any]:
+        """Reopen a closed (or handed-off) incident at the step whose answer ended it."""
+        reason = _clean(reason, "reason", required=True)
 
         def change(session: Session, incident: Incident, spec: PlaybookSpec, run: PlaybookRun) -> None:
             self._expect(session, incident, run, None, revision)
+            if not run.over:
+                raise InvalidAnswer(f"incident {incident.id} is open: there is nothing to reopen")
+            check_reopen(actor.level, actor.name, run.level)
+            if not run.answers:
+                raise InvalidAnswer(f"incident {incident.id} ended before any answer: open a new incident")
+            node = run.answers[-1][0]
+            rewound = rewind(spec, run, node)
+            self._append(session, incident, EventKind.REOPENED, actor, node=node, note=reason,
+                         data={"status": run.status.value, "resolution": run.resolution, "from_level": run.level,
+                               "level": rewound.level}, level=rewound.level)
+            self._level_changed(session, incident, actor, run.level, rewound.level, "reopen", reason)
+            self._save(session, incident, rewound, self.clock())
+
+        return self._change(incident_id, change)
+
+    def escalate(self, incident_id: int, request: str, *, actor: Actor, note: str = "",
+                 revision: int | None = None, node: str | None = None) -> dict[str, Any]:
+        note = _clean(note, "note")
+
+        def change(session: Session, incident: Incident, spec: PlaybookSpec, run: PlaybookRun) -> None:
+            self._expect(session, incident, run, node, revision)
             self._check_level(actor, run)
+            check_escalation(spec, run, request, note)
             new_run, effects = escalate_to(spec, run, request)
             self._finish(session, incident, new_run, effects, actor, note=note)
 
         return self._change(incident_id, change)
 
-    def close(self, incident_id: int, close_node: str, *, actor: Actor, note: str = "",
-              revision: int | None = None) -> dict[str, Any]:
+    def close(self, incident_id: int, resolution: str, *, actor: Actor, note: str = "",
+              revision: int | None = None, node: str | None = None, anyway: bool = False) -> dict[str, Any]:
+        """Close by hand with a resolution code or close node id; the current step's own closes are
+        allowed, any other needs ``anyway`` and a reason in ``note`` (see ``services.rules``)."""
         note = _clean(note, "note")
 
         def change(session: Session, incident: Incident, spec: PlaybookSpec, run: PlaybookRun) -> None:
-            self._expect(session, incident, run, None, revision)
+            self._expect(session, incident, run, node, revision)
             self._check_level(actor, run)
+            codes = {c.resolution: c.node for c in close_choices(spec, run)}
+            close_node = codes.get(resolution, resolution)
+            check_close(spec, run, close_node, anyway=anyway, reason=note)
             new_run, effects = close_at(spec, run, close_node)
-            self._finish(session, incident, new_run, effects, actor, note=note)
+            allowed = any(c.node == close_node and c.allowed for c in close_choices(spec, run))
+            self._finish(session, incident, new_run, effects, actor, note=note,
+                         extra={} if allowed else {"anyway": True})
 
         return self._change(incident_id, change)
 
@@ -306,7 +358,7 @@ class IncidentService:
                             "ask a level-{0} operator or an admin".format(run.level))
 
     def _finish(self, session: Session, incident: Incident, run: PlaybookRun, effects: list[Effect],
-                actor: Actor, note: str = "") -> None:
+                actor: Actor, note: str = "", extra: dict[str, Any] | None = None) -> None:
         # Every move names the decisions it rests on; an escalation also summarises them in its note.
         found = decisions(session, incident.id, run.answers) if effects else []
         for effect in effects:
@@ -321,7 +373,7 @@ class IncidentService:
                 prompt = self.catalog.pinned(run.playbook_id, run.version).node(effect.node).prompt
                 data["instruction"] = close_instruction(found, prompt)
                 self._append(session, incident, EventKind.CLOSED, actor, node=effect.node, note=note,
-                             data=data, level=run.level)
+                             data={**data, **(extra or {})}, level=run.level)
             elif effect.kind is NodeKind.HANDOFF:
                 target = effect.data["playbook"]
                 continues = self.catalog.store is not None and self.catalog.exists(target)
@@ -332,6 +384,22 @@ class IncidentService:
                     self._pin_in(session, target_spec)
                     run = handoff_into(run, target_spec)
         self._save(session, incident, run, self.clock(), decided=bool(effects))
+
+    def _branch_from(self, session: Session, incident: Incident, node: str, previous: str | None) -> list[int]:
+        """Seqs of the step events an override abandons: from the overridden decision on."""
+        decided = session.scalar(
+            select(func.max(Event.seq)).where(Event.incident_id == incident.id, Event.node == node,
+                                              Event.kind.in_(DECISIONS), Event.outcome == previous))
+        if decided is None:
+            return []
+        return list(session.scalars(select(Event.seq).where(Event.incident_id == incident.id, Event.seq >= decided,
+                                                            Event.kind.in_(BRANCH_KINDS)).order_by(Event.seq)))
+
+    def _level_changed(self, session: Session, incident: Incident, actor: Actor, before: int, after: int,
+                       why: str, note: str) -> None:
+        if before != after:
+            self._append(session, incident, EventKind.LEVEL_CHANGED, actor, node=None, note=note,
+                         data={"from_level": before, "to_level": after, "by": why}, level=after)
 
     def _pin_in(self, session: Session, spec: PlaybookSpec) -> None:
         from calltriage.store.models import PlaybookVersion
@@ -353,6 +421,8 @@ class IncidentService:
         if run.playbook_id != incident.playbook_id:
             incident.playbook_id, incident.playbook_version = run.playbook_id, run.version
         incident.state = run.to_dict()
+        if run.level != incident.level:
+            incident.assignee = None  # a new level picks it up from its "escalated to my level" queue
         incident.level = run.level
         incident.status = run.status.value
         incident.current_node = run.current

@@ -10,7 +10,6 @@ incident closes every linked open incident with its resolution and a note.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from calltriage.domain.model import Category, EventKind, IncidentStatus
-from calltriage.errors import CalltriageError, Forbidden, InvalidAnswer, NotFound
+from calltriage.errors import Forbidden, InvalidAnswer, NotFound
 from calltriage.services.findings import SERVER_PROBES, Finding, finding_of
 from calltriage.services.incidents import Actor, IncidentService
 from calltriage.services.views import iso
@@ -34,23 +33,6 @@ SYSTEM = Actor("calltriage")
 class MajorSettings:
     threshold: int = 3  # open incidents with one finding before a major incident is proposed
     window: float = 3600.0  # seconds: findings older than this do not count
-
-    @classmethod
-    def from_env(cls) -> MajorSettings:
-        def number(name: str, default: float, low: float) -> float:
-            raw = os.environ.get(name, "").strip()
-            if not raw:
-                return default
-            try:
-                value = float(raw)
-            except ValueError:
-                raise CalltriageError(f"{name}={raw!r} is not a number: set it to e.g. {default:g}") from None
-            if value < low:
-                raise CalltriageError(f"{name}={raw!r} is below {low:g}: set it to e.g. {default:g}")
-            return value
-
-        return cls(threshold=int(number("CALLTRIAGE_MAJOR_THRESHOLD", cls.threshold, 2)),
-                   window=number("CALLTRIAGE_MAJOR_WINDOW", cls.window, 1))
 
 
 def major_view(major: MajorIncident, incidents: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -70,7 +52,7 @@ class MajorService:
                  clock: Callable[[], datetime] | None = None) -> None:
         self.incidents = incidents
         self.store = incidents.store
-        self.settings = settings or MajorSettings.from_env()
+        self.settings = settings or MajorSettings()
         self.clock = clock or incidents.clock
 
     # -- grouping ----------------------------------------------------------------------------

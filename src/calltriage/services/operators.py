@@ -33,7 +33,7 @@ from calltriage.store.auth_models import ApiToken, Operator
 from calltriage.store.models import Event, Incident
 
 ROLES: dict[str, int | None] = {"L1": 1, "L2": 2, "L3": 3, "admin": None}
-QUEUES = ("open", "mine", "escalated", "closed")
+QUEUES = ("mine", "unassigned", "escalated", "open", "closed")
 TOKEN_PREFIX = "ct_"
 OPERATOR_TTL = 2.0  # seconds another process may still accept a just-disabled operator's session or token
 SIZES_TTL = 5.0  # seconds a queue badge may lag behind
@@ -362,15 +362,22 @@ class OperatorService:
             return [Incident.status == "closed", *where]
         where.insert(0, Incident.status == "open")
         if name == "mine":
-            where.append(Incident.id.in_(select(Event.incident_id).where(Event.actor == operator.name)))
+            return [Incident.status == "open", Incident.assignee == operator.name]
+        if name == "unassigned":
+            where.append(Incident.assignee.is_(None))
         elif name == "escalated" and lvl == 1:
             where.append(false())  # levels only go up: nothing is ever escalated to L1
         elif name == "escalated":
-            # Arrived by escalation and nobody at that level has answered yet: the new arrivals.
-            where.append(exists().where(and_(Event.incident_id == Incident.id, Event.kind == "escalated",
-                                             Event.level == Incident.level)))
-            where.append(~exists().where(and_(Event.incident_id == Incident.id, Event.level == Incident.level,
-                                              Event.kind.in_(("answered", "overridden", "probed")))))
+            # Arrived at the level that owns it by escalation, and nobody there has taken it or decided
+            # anything since: the new arrivals. Probe results (actor "calltriage") are not a pick-up.
+            arrived = (select(func.max(Event.seq))
+                       .where(Event.incident_id == Incident.id, Event.kind == "escalated",
+                              Event.level == Incident.level)
+                       .correlate(Incident).scalar_subquery())
+            where.append(Incident.assignee.is_(None))
+            where.append(arrived.is_not(None))
+            where.append(~exists().where(and_(Event.incident_id == Incident.id, Event.seq > arrived,
+                                              Event.kind.in_(("answered", "overridden")))))
         return where
 
 

@@ -23,9 +23,9 @@ from calltriage.store.models import Event, Incident
 
 COLUMNS = (Incident.id, Incident.status, Incident.level, Incident.resolution, Incident.category, Incident.handoff,
            Incident.caller, Incident.callee, Incident.reporter, Incident.playbook_id, Incident.playbook_version,
-           Incident.current_node, Incident.revision, Incident.updated_at)
+           Incident.current_node, Incident.revision, Incident.assignee, Incident.opened_at, Incident.updated_at)
 _NAMES = ("id", "status", "level", "resolution", "category", "handoff", "caller", "callee", "reporter", "playbook",
-          "playbook_version", "current", "revision")
+          "playbook_version", "current", "revision", "assignee", "opened_at")
 
 
 @contextmanager
@@ -59,6 +59,7 @@ def incident_json(store: Store, incident_id: int) -> dict[str, Any]:
 def row_view(row: Row[Any]) -> dict[str, Any]:
     """One light row: the plain columns under the names of ``incident_view`` (no path, no events)."""
     view = dict(zip(_NAMES, row, strict=False))
+    view["opened_at"] = iso(view["opened_at"])
     view["updated"] = row[-1]  # the datetime, for "5 min ago" without parsing the text again
     view["updated_at"] = iso(row[-1])
     return view

@@ -17,7 +17,7 @@ from calltriage.services.views import step_view
 from calltriage.store import Store
 
 _STEP = text("SELECT status, level, current_node, resolution, category, handoff, revision, playbook_id, "
-             "playbook_version FROM incidents WHERE id = :id")
+             "playbook_version, assignee FROM incidents WHERE id = :id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +31,7 @@ class _Row:
     revision: int
     playbook_id: str
     playbook_version: str
+    assignee: str | None
 
 
 def current_step(store: Store, catalog: PlaybookCatalog, incident_id: int) -> dict[str, Any]:

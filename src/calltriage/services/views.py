@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from calltriage.engine.spec import PlaybookSpec
+from calltriage.services.rules import step_title
 
 if TYPE_CHECKING:
     from calltriage.store.models import Event, Incident
@@ -29,6 +30,8 @@ class StepSource(Protocol):
     def category(self) -> str | None: ...
     @property
     def handoff(self) -> str | None: ...
+    @property
+    def assignee(self) -> str | None: ...
 
 
 def iso(value: datetime | None) -> str | None:
@@ -66,6 +69,7 @@ def incident_view(incident: Incident, events: Sequence[Event] | None) -> dict[st
         "callee": incident.callee,
         "summary": incident.summary,
         "reporter": incident.reporter,
+        "assignee": incident.assignee,
         "playbook": incident.playbook_id,
         "playbook_version": incident.playbook_version,
         "current": incident.current_node,
@@ -81,7 +85,8 @@ def incident_view(incident: Incident, events: Sequence[Event] | None) -> dict[st
         "intake": incident.intake,
     }
     if events is not None:
-        view["events"] = [event_view(e) for e in events]
+        gone = {seq for e in events if e.kind == "overridden" for seq in (e.data or {}).get("superseded") or ()}
+        view["events"] = [{**event_view(e), "superseded": e.seq in gone} for e in events]
     return view
 
 
@@ -102,6 +107,7 @@ def step_view(incident: StepSource | Incident, spec: PlaybookSpec) -> dict[str, 
     node = spec.node(incident.current_node)
     return {
         "node": node.id,
+        "title": step_title(node),
         "playbook": spec.id,
         "level": incident.level,
         "kind": node.kind.value,
@@ -112,4 +118,5 @@ def step_view(incident: StepSource | Incident, spec: PlaybookSpec) -> dict[str, 
         "probe": node.probe,
         "ask_user": node.ask_user or None,
         "revision": incident.revision,
+        "assignee": incident.assignee,
     }

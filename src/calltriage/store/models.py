@@ -81,6 +81,7 @@ class Incident(Base):
         Index("ix_incidents_status_level", "status", "level", "id"),
         Index("ix_incidents_updated", "updated_at"),
         Index("ix_incidents_opened", "opened_at"),
+        Index("ix_incidents_assignee", "assignee", "status"),
     )
 
 

@@ -25,7 +25,8 @@ def factory(settings: Settings, worker_threads: int) -> FastAPI:
     its own Store and connection pool, embedded triage worker and webhook thread after the spawn:
     connections and threads made in the parent are never shared, and nothing is read again from
     the environment."""
-    services = build_app(settings.db_url, settings.playbooks, cache_dir=settings.cache_dir)
+    services = build_app(settings.db_url, settings.playbooks, cache_dir=settings.cache_dir,
+                         major_threshold=settings.major_threshold, major_window=settings.major_window)
     return create_app(services, load_web_settings(settings, services.store.url),
                       jobs=default_jobs(services, settings.server_settings(), workers=worker_threads))
 

@@ -16,7 +16,14 @@ _bearer = HTTPBearer(auto_error=False, description="A per-operator token from `c
 
 
 class LoginRequired(Exception):
-    """A desk page was asked for without a valid session: the handler redirects to the login page."""
+    """A desk page was asked for without a valid session: the handler redirects to the login page.
+
+    For a form sent after the session ended, ``form`` holds what the operator typed (text fields
+    only, no CSRF token): the login page carries it, and after login the action can be sent again."""
+
+    def __init__(self, form: dict[str, str] | None = None) -> None:
+        super().__init__("login required")
+        self.form = form
 
 
 # The dependencies are async: a sync one costs a hop through the threadpool on every request.
@@ -48,15 +55,22 @@ async def desk_operator(request: Request) -> OperatorInfo:
     ct = state(request)
     data = ct.security.session(request)
     if data is None:
-        raise LoginRequired()
+        raise LoginRequired(await _typed(request))
     operator_id = int(data.get("op", 0))
     hit, operator = ct.operators.cached(operator_id)
     if not hit:
         operator = await run_in_threadpool(ct.operators.by_id, operator_id)
     if operator is None or operator.disabled or operator.session_epoch != data.get("ep"):
-        raise LoginRequired()
+        raise LoginRequired(await _typed(request))
     request.state.operator = operator
     return operator
+
+
+async def _typed(request: Request) -> dict[str, str] | None:
+    if request.method != "POST":
+        return None
+    form = await request.form()  # already parsed for the route's fields: cached, no second read
+    return {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"}
 
 
 async def desk_admin(operator: Annotated[OperatorInfo, Depends(desk_operator)]) -> OperatorInfo:

@@ -67,6 +67,11 @@ def install(app: FastAPI) -> None:
     async def _login(request: Request, exc: LoginRequired) -> Response:
         if is_api(request):
             return _respond(request, 401, "unauthorized", "log in first")
+        if exc.form is not None:
+            # A form sent after the session ended: log in here, then send it again (nothing typed is lost).
+            from calltriage.web.desk.auth import login_to_resume
+
+            return login_to_resume(request, request.url.path, exc.form)
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
 

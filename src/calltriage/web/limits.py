@@ -1,9 +1,10 @@
 """Request body limits, enforced before a handler reads anything.
 
-Every route accepts a small JSON or form body; none takes uploads (client logs are attached
-with `calltriage incident attach`, which has its own 20 MiB limit). Limits by path:
+Every route accepts a small JSON or form body, except the desk's client-log upload. Limits by path:
 
 * ``/login``: ``LOGIN_BYTES`` (a name and a password);
+* ``/incidents/{id}/attachments``: ``UPLOAD_BYTES`` (a client log of at most 20 MiB, as
+  `calltriage incident attach` takes, plus the form's framing);
 * everything else: ``DEFAULT_BYTES`` (notes and summaries are at most 10,000 characters).
 
 A request that declares a larger ``Content-Length`` gets 413 at once, unread; one that sends a
@@ -15,15 +16,20 @@ error shape under ``/api/``, plain text elsewhere.
 from __future__ import annotations
 
 import json
+import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 DEFAULT_BYTES = 256 * 1024
 LOGIN_BYTES = 8 * 1024
+UPLOAD_BYTES = 20 * 1024 * 1024 + 64 * 1024
 ROUTE_LIMITS = {"/login": LOGIN_BYTES}
+_UPLOAD = re.compile(r"^/incidents/\d{1,10}/attachments$")
 
 
 def limit_for(path: str) -> int:
+    if _UPLOAD.match(path):
+        return UPLOAD_BYTES
     return ROUTE_LIMITS.get(path, DEFAULT_BYTES)
 
 

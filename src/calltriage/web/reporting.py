@@ -8,7 +8,7 @@ from calltriage.store import Store
 
 
 def report(store: Store, *, since: str | None = None, until: str | None = None,
-           playbook: str | None = None) -> dict[str, Any]:
+           playbook: str | None = None, targets: dict[int, float] | None = None) -> dict[str, Any]:
     from calltriage.reports.summary import summary
 
-    return summary(store, since=since, until=until, playbook=playbook)
+    return summary(store, since=since, until=until, playbook=playbook, targets=targets)

@@ -9,6 +9,7 @@
 | CALLTRIAGE_WEBHOOK_URLS | space- or comma-separated URLs notified on escalate/close | none |
 | CALLTRIAGE_WEBHOOK_SECRET / _FILE | HMAC key of the webhook signature | none (unsigned) |
 | CALLTRIAGE_WEBHOOK_MAX_ATTEMPTS | attempts before a delivery is marked failed | 6 |
+| CALLTRIAGE_LEVEL_TARGETS | target median time per level on the reports (1=30m,2=4h,3=3d) | those |
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class WebSettings:
     session_hours: float = 8.0
     secure_cookies: bool = False
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
+    level_targets: dict[int, float] = field(default_factory=dict)  # CALLTRIAGE_LEVEL_TARGETS, e.g. 1=30m,2=4h
 
 
 def data_dir(settings: Settings, db_url: str) -> Path:
@@ -72,4 +74,14 @@ def load_web_settings(settings: Settings, db_url: str) -> WebSettings:
         settle=2.0 if is_pg else 0.0,
     )
     return WebSettings(secret_key=key, session_hours=settings.session_hours, secure_cookies=settings.secure_cookies,
-                       webhooks=hooks)
+                       webhooks=hooks, level_targets=_targets(settings.level_targets))
+
+
+def _targets(text: str) -> dict[int, float]:
+    from calltriage.errors import InvalidAnswer
+    from calltriage.reports.volume import parse_targets
+
+    try:
+        return parse_targets(text)
+    except InvalidAnswer as exc:
+        raise ConfigError(f"CALLTRIAGE_LEVEL_TARGETS: {exc.message}") from None

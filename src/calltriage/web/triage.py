@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from calltriage.domain.model import NodeKind
 from calltriage.errors import Forbidden, InvalidAnswer
+from calltriage.services.models import IncidentOut
 from calltriage.services.operators import OperatorInfo
 from calltriage.web.state import WebState
 
 
-def follow_up(ct: WebState, view: dict[str, Any], op: OperatorInfo) -> bool:
+def follow_up(ct: WebState, view: IncidentOut | dict[str, Any], op: OperatorInfo) -> bool:
     """After an answer or override, queue probes for what follows (as the CLI's ``_continue``):
-    only with a server configured and when the incident now stands on a check with a probe."""
-    if not ct.jobs.configured or view["status"] != "open" or not view["current"]:
+    only with a server configured and when ``services.cases`` says the step is a probe's."""
+    if not ct.jobs.configured or not ct.services.cases.needs_probes(view):
         return False
-    node = ct.services.incidents.spec_for(view).nodes.get(view["current"])
-    if node is None or node.kind is not NodeKind.CHECK or not node.probe:
-        return False
-    return ct.jobs.follow_up(view["id"], actor=op.actor) is not None
+    incident = view.id if isinstance(view, IncidentOut) else view["id"]
+    return ct.jobs.follow_up(incident, actor=op.actor) is not None
 
 
 def may_probe(ct: WebState, op: OperatorInfo, view: dict[str, Any]) -> None:

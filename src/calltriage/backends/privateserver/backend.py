@@ -33,7 +33,7 @@ from calltriage.backends.port import (
     ServicePart,
     utc,
 )
-from calltriage.backends.privateserver import accounts, console, nrpe, records, sessions
+from calltriage.backends.privateserver import accounts, console, health, nrpe, records, sessions
 from calltriage.backends.privateserver import views as v
 from calltriage.backends.sql import SqlReader, SqlUnavailable
 from calltriage.config import ServerSettings
@@ -250,6 +250,7 @@ class PrivateServerBackend:
 
     async def services(self, timeout: float) -> Sequence[ServicePart]:
         out = list(await nrpe.run_all(self.settings, timeout))
+        out.append(await health.views_part(self.db, self.views, self.cfg.accounts_query, timeout))
         out.append(await parts.console(self.settings, self.env.ssl_context, timeout))
         out.append(await parts.ssh_banner(self.settings, timeout))
         out.append(await parts.metrics(self.settings, self.env.ssl_context, timeout))

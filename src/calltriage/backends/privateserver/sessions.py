@@ -1,11 +1,12 @@
 """Registrations and connection events from the appliance's SIP Sessions log (V_SIP_SESSION).
 
 The appliance keeps no registrar interface calltriage may read, so "is it registered now" is
-derived from the log: per remote address, the last REGISTER not followed by an UNREGISTER
-(an UNREGISTER without address - an expiry - ends them all) and not past the expiry its details
-state (``expires=N``), when they state one. Like a registrar, the appliance keeps a registration
-whose connection dropped until it expires: a later DISCONNECT of its address is reported on the
-contact (``disconnected``), and whether the device still answers is for a SIP check to tell.
+derived from the log: per remote address, the last REGISTER not followed by an UNREGISTER and
+not past the expiry its details state (``expires=N``), when they state one. An UNREGISTER
+without address (an expiry) ends the registrations whose stated expiry it matches, else all.
+Like a registrar, the appliance keeps a registration whose connection dropped until it expires:
+a later DISCONNECT of its address is reported on the contact (``disconnected``), and whether
+the device still answers is for a SIP check to tell.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from calltriage.backends.sql import SqlReader
 from calltriage.config import PrivateServerSettings
 
 HISTORY = 200  # rows of the account's log read to derive its current registrations
+#: how late after a registration's end the appliance may log its expiry (its expiry timer)
+EXPIRY_LAG = timedelta(seconds=120)
 
 
 async def rows(db: SqlReader, view: v.View, account: str, since: datetime | None, tz: tzinfo,
@@ -63,6 +66,20 @@ def _transport(row: dict[str, Any], connected: set[str]) -> str:
     return "tcp" if row.get("remoteaddr") in connected else "udp"
 
 
+def _ended_by_expiry(live: dict[str, dict[str, Any]], at: datetime, tz: tzinfo) -> list[str]:
+    """The registrations an UNREGISTER without address logged at ``at`` ends: those whose stated
+    expiry fell just before it (the expiry it reports) or that state none; when none of them
+    matches (a registration removed server-side), all of them. An older connection's expiry
+    therefore never ends the app's fresh registration from another address."""
+    matched = []
+    for addr, row in live.items():
+        expires = v.expires_of(row.get("details"))
+        end = None if expires is None else v.to_utc(row["time"], tz) + timedelta(seconds=expires)
+        if end is None or at - EXPIRY_LAG <= end <= at + timedelta(seconds=1):
+            matched.append(addr)
+    return matched or list(live)
+
+
 def current(account: str, found: Sequence[dict[str, Any]], cfg: PrivateServerSettings, tz: tzinfo,
             now: datetime) -> Registrations:
     names = kinds(cfg)
@@ -83,7 +100,8 @@ def current(account: str, found: Sequence[dict[str, Any]], cfg: PrivateServerSet
             if addr:
                 live.pop(addr, None)
             else:
-                live.clear()
+                for gone in _ended_by_expiry(live, v.to_utc(row["time"], tz), tz):
+                    live.pop(gone, None)
         elif kind == "disconnected" and addr:
             dropped[addr] = row
     contacts: list[Contact] = []

@@ -19,4 +19,5 @@ When = Annotated[Text | None, Query(max_length=40, description="YYYY-MM-DD or an
 def summary(ct: Ct, op: ApiOperator, since: When = None, until: When = None,
             playbook: Annotated[Text | None, Query(max_length=120)] = None) -> JSONResponse:
     """The whole report for incidents opened in [since, until): the same data as the desk's reports page."""
-    return JSONResponse(report(ct.services.store, since=since, until=until, playbook=playbook))
+    return JSONResponse(report(ct.services.store, since=since, until=until, playbook=playbook,
+                               targets=ct.settings.level_targets))

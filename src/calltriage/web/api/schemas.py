@@ -1,8 +1,5 @@
-"""Request bodies and documented response shapes of /api/v1.
-
-Responses are the services' own dicts (``services.views``: the same JSON as the CLI's
-``--json``); the models below document them in OpenAPI without re-validating every response.
-"""
+"""Request bodies of /api/v1; the responses are the use-case API's read models (``services.models``),
+the same JSON as the CLI's ``--json``."""
 
 from __future__ import annotations
 
@@ -10,7 +7,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from calltriage.services.models import IncidentOut, IncidentPage, StepOut
 from calltriage.web.errors import ERROR_SCHEMA
+
+__all__ = ["IncidentOut", "IncidentPage", "StepOut"]
 
 MAX_ID = 2**31 - 1  # PostgreSQL INTEGER: a larger id would fail in the database, not as a 404
 
@@ -81,6 +81,20 @@ class OverrideBody(_Body):
     node: Text = Field(max_length=120)
     outcome: Text = Field(max_length=80)
     reason: Text = Field(min_length=1, max_length=10_000)
+    revision: int | None = Field(None, ge=0, le=MAX_ID, description="The revision seen; 409 if it changed.")
+
+
+class ReopenBody(_Body):
+    reason: Text = Field(min_length=1, max_length=10_000)
+    revision: int | None = Field(None, ge=0, le=MAX_ID)
+
+
+class OwnerBody(_Body):
+    revision: int | None = Field(None, ge=0, le=MAX_ID, description="The revision seen; 409 if it changed.")
+
+
+class AssignBody(OwnerBody):
+    operator: Text = Field(min_length=1, max_length=120, description="An operator of the incident's level.")
 
 
 class NoteBody(_Body):
@@ -88,58 +102,22 @@ class NoteBody(_Body):
 
 
 class EscalateBody(_Body):
-    request: Text = Field(max_length=120, description="An escalation request, e.g. server-status-check.")
-    note: Text = Field("", max_length=10_000)
+    request: Text = Field(max_length=120, description="An escalation request of the next level.")
+    note: Text = Field("", max_length=10_000, description="Required: what was checked and found.")
     revision: int | None = Field(None, ge=0, le=MAX_ID)
+    node: Text | None = Field(None, max_length=120, description="The step seen; 409 if the incident moved on.")
 
 
 class CloseBody(_Body):
     resolution: Text = Field(max_length=120, description="A resolution code or close node of the playbook.")
-    note: Text = Field("", max_length=10_000)
+    note: Text = Field("", max_length=10_000, description="Required with `anyway`: the reason.")
     revision: int | None = Field(None, ge=0, le=MAX_ID)
+    node: Text | None = Field(None, max_length=120, description="The step seen; 409 if the incident moved on.")
+    anyway: bool = Field(False, description="Close with a resolution the current step does not lead to.")
 
 
 class Loose(BaseModel):
     model_config = ConfigDict(extra="allow")
-
-
-class EventOut(Loose):
-    seq: int
-    at: str | None
-    kind: str
-    actor: str
-    node: str | None
-    outcome: str | None
-    level: int
-    note: str
-    data: dict[str, Any]
-
-
-class IncidentOut(Loose):
-    id: int
-    status: str
-    level: int
-    caller: str
-    callee: str
-    playbook: str
-    playbook_version: str
-    current: str | None
-    revision: int
-    path: list[str]
-    playbooks: list[dict[str, Any]] | None = None
-    escalations: list[dict[str, Any]]
-    events: list[EventOut] | None = None
-
-
-class IncidentPage(BaseModel):
-    total: int
-    limit: int
-    offset: int
-    items: list[IncidentOut]
-
-
-class StepOut(Loose):
-    node: str | None
 
 
 class JobOut(Loose):

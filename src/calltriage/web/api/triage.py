@@ -33,8 +33,8 @@ def open_and_triage(body: OpenIncident, ct: Ct, op: ApiOperator) -> JSONResponse
     from calltriage.web.api.incidents import open_view
 
     view = open_view(ct, body, op)
-    ct.jobs.submit(view["id"], actor=op.actor, kind="triage")
-    return _accepted(ct, view["id"])
+    ct.jobs.submit(view.id, actor=op.actor, kind="triage")
+    return _accepted(ct, view.id)
 
 
 @router.post("/incidents/{incident_id}/triage", status_code=202,

@@ -16,6 +16,14 @@ from calltriage.web.security import FLASH_COOKIE
 from calltriage.web.state import state
 
 HERE = Path(__file__).parent
+# (path, label, admin only): the header menu; pages of other modules add their entry here.
+NAV: list[tuple[str, str, bool]] = [
+    ("/queue/mine", "Queues", False),
+    ("/incidents/new", "New incident", False),
+    ("/majors", "Major incidents", False),
+    ("/reports", "Reports", False),
+    ("/admin", "Admin", True),
+]
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 # Templates are part of the installed package: compile each once, never stat the files again.
 templates.env.auto_reload = False
@@ -37,6 +45,7 @@ def page(request: Request, name: str, context: dict[str, Any] | None = None, sta
     ct = state(request)
     ctx: dict[str, Any] = {"operator": getattr(request.state, "operator", None),
                            "csrf": ct.security.csrf_token(request), "flash": ct.security.read_flash(request),
+                           "nav": NAV, "path": request.url.path,
                            **(context or {})}
     response = templates.TemplateResponse(request, name, ctx, status_code=status)
     if FLASH_COOKIE in request.cookies:
