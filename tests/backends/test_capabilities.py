@@ -43,6 +43,8 @@ def test_every_source_and_service_account_makes_every_check_answerable(tmp_path:
     # a stock Kamailio records no refused REGISTER: the checks that look for one say so
     stock = caps_for(tmp_path, sources + account)
     assert stock["registrar.reconnection"].startswith("partial: refused REGISTERs are not visible")
-    assert stock["calls.test_call"] == stock["sip.callee_liveness"] == "yes"
+    assert stock["sip.callee_liveness"] == "yes"
+    # and calls the proxy refuses itself leave no record: a test call may show as "no call seen"
+    assert stock["calls.test_call"].startswith("partial: calls the proxy refuses itself")
     caps = caps_for(tmp_path, sources + "acc_register_outcomes = true\n" + account)
     assert set(caps.values()) == {"yes"}, caps

@@ -3,7 +3,9 @@ through the seed playbook, a probe result with evidence and a client log with pl
 
 from __future__ import annotations
 
-import os
+import atexit
+import functools
+import shutil
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -44,15 +46,15 @@ class Clock:
         self.now = T0 + timedelta(minutes=minutes)
 
 
+@functools.cache
 def seed_only() -> Path:
     """A playbook folder with only the seed: a deployment whose handoff targets are not written yet,
-    so a handoff ends the incident as ``handed-off`` (what the records and reports tests count)."""
-    folder = Path(tempfile.gettempdir()) / f"calltriage-seed-only-{os.getuid()}"
-    folder.mkdir(exist_ok=True)
+    so a handoff ends the incident as ``handed-off`` (what the records and reports tests count).
+    One private folder per test process: concurrent runs must never read a half-written copy."""
+    folder = Path(tempfile.mkdtemp(prefix="calltriage-seed-only-"))
+    atexit.register(shutil.rmtree, folder, True)
     source = playbook_dirs()[0] / "user-cant-call-professional.yaml"
-    target = folder / source.name
-    if not target.exists() or target.read_bytes() != source.read_bytes():
-        target.write_bytes(source.read_bytes())
+    (folder / source.name).write_bytes(source.read_bytes())
     return folder
 
 

@@ -108,8 +108,10 @@ def test_median_time_per_level_comes_from_event_timestamps(four: App) -> None:
     report = summary(four.store)
     # Level 1: 4, 6, 7 and 12 minutes -> (6 + 7) / 2; level 2: the one 30-minute interval.
     assert report["time_per_level"] == [
-        {"level": 1, "median_seconds": 390.0, "intervals": 4, "in_progress": 0},
-        {"level": 2, "median_seconds": 1800.0, "intervals": 1, "in_progress": 0},
+        {"level": 1, "median_seconds": 390.0, "intervals": 4, "in_progress": 0, "target_seconds": 1800,
+         "within_target": True},
+        {"level": 2, "median_seconds": 1800.0, "intervals": 1, "in_progress": 0, "target_seconds": 14400,
+         "within_target": True},
     ]
     assert report["time_to_close"] == {"closed": {"median_seconds": 720.0, "incidents": 3},
                                        "handed-off": {"median_seconds": 240.0, "incidents": 1}}

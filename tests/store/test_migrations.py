@@ -72,3 +72,58 @@ def test_the_webhook_migration_keeps_no_secret_url_in_existing_deliveries(db_url
         rows = conn.execute(text("SELECT url, url_key FROM webhook_deliveries")).all()
     store.dispose()
     assert [tuple(r) for r in rows] == [("https://hooks.example.test/services/…", url_key(secret_url))]
+
+
+def test_a_database_with_incidents_from_an_older_release_upgrades_and_keeps_them(db_url: str) -> None:
+    """Adding the major-incident foreign key rebuilds ``incidents`` on SQLite while ``events``
+    points at it: the upgrade must keep every incident and its timeline (it used to stop on
+    "FOREIGN KEY constraint failed")."""
+    from alembic import command
+
+    store = Store(db_url)
+    with store.engine.begin() as conn:
+        cfg = _alembic_config(db_url)
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0004_jobs")
+        conn.execute(text(
+            "INSERT INTO incidents (caller, callee, summary, reporter, playbook_id, playbook_version, level, status,"
+            " current_node, state, revision, opened_at, updated_at) VALUES ('alice', 'bob', 'cannot call', 'ana',"
+            " 'user-cant-call-professional', 'v1', 1, 'open', 'intake.operational_requirements', '{}', 1,"
+            " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+        incident = conn.execute(text("SELECT id FROM incidents")).scalar_one()
+        conn.execute(text(
+            "INSERT INTO events (incident_id, seq, revision, kind, actor, level, note, data, at)"
+            " VALUES (:i, 1, 1, 'opened', 'ana', 1, '', '{}', CURRENT_TIMESTAMP)"), {"i": incident})
+    store.upgrade()
+    with store.engine.connect() as conn:
+        incidents = conn.execute(text("SELECT caller, callee, major_id FROM incidents")).all()
+        events = conn.execute(text("SELECT incident_id, kind FROM events")).all()
+        version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+    store.dispose()
+    assert [tuple(r) for r in incidents] == [("alice", "bob", None)]
+    assert [tuple(r) for r in events] == [(incident, "opened")]
+    assert version == ScriptDirectory.from_config(_alembic_config(db_url)).get_current_head()
+
+
+def test_the_schema_head_the_store_expects_is_the_newest_migration(sqlite_db_url: str) -> None:
+    from calltriage.store.db import SCHEMA_HEAD
+
+    assert ScriptDirectory.from_config(_alembic_config(sqlite_db_url)).get_current_head() == SCHEMA_HEAD
+
+
+def test_a_database_at_an_older_schema_is_refused_with_the_fix(sqlite_db_url: str) -> None:
+    import pytest
+    from alembic import command
+
+    from calltriage.errors import CalltriageError
+
+    store = Store(sqlite_db_url)
+    with store.engine.begin() as conn:
+        cfg = _alembic_config(sqlite_db_url)
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0004_jobs")
+    with pytest.raises(CalltriageError, match=r"schema version 0004_jobs.*run `calltriage init` to upgrade"):
+        store.ensure_ready()
+    store.upgrade()
+    store.ensure_ready()
+    store.dispose()

@@ -34,7 +34,7 @@ from __future__ import annotations
 import ssl
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any, Literal, Protocol, TypeAlias, TypeVar, runtime_checkable
 
 T = TypeVar("T")
@@ -71,6 +71,18 @@ def need(answer: T | CannotTell) -> T:
     if isinstance(answer, CannotTell):
         raise CannotTellError(answer)
     return answer
+
+
+def server_timezone(name: str | None) -> tzinfo:
+    """The zone a server writes its local times in: the configured ``[server] timezone``, else
+    this machine's (a server on the same host, as the labs are)."""
+    if name:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(name)
+    local = datetime.now().astimezone().tzinfo
+    assert local is not None
+    return local
 
 
 def utc(moment: datetime) -> datetime:

@@ -24,6 +24,9 @@ from calltriage.errors import ConfigError, StoreError
 from calltriage.store.filemode import private_sqlite_file
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# The newest migration (tests/store/test_migrations.py checks it against the scripts): a database
+# at another revision is refused with "run `calltriage init`" instead of failing on a missing column.
+SCHEMA_HEAD = "0005_ownership"
 
 
 def default_db_url(db: str | None = None) -> str:
@@ -89,10 +92,28 @@ class Store:
         """Create or migrate the schema to the latest Alembic revision."""
         from alembic import command
 
-        with self._guard(), self.engine.begin() as conn:
-            cfg = _alembic_config(self.url)
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+        with self._guard(), self.engine.connect() as conn:
+            raw = conn.connection.dbapi_connection if self.is_sqlite else None
+            if raw is not None:
+                # SQLite alters a table by rebuilding it (Alembic's batch mode), which drops the
+                # old table: with foreign keys enforced that fails as soon as another table points
+                # at it (events -> incidents). SQLite's documented recipe: foreign keys off outside
+                # the transaction, rebuild, then foreign_key_check before switching them back on.
+                raw.execute("PRAGMA foreign_keys=OFF")
+            try:
+                with conn.begin():
+                    cfg = _alembic_config(self.url)
+                    cfg.attributes["connection"] = conn
+                    command.upgrade(cfg, "head")
+                    if raw is not None:
+                        broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                        if broken:
+                            raise StoreError(f"database {self.safe_url}: the migration would leave "
+                                             f"{len(broken)} dangling reference(s) (first in table "
+                                             f"{broken[0][0]}); nothing was changed")
+            finally:
+                if raw is not None:
+                    raw.execute("PRAGMA foreign_keys=ON")
 
     def ensure_ready(self) -> None:
         try:
@@ -102,6 +123,14 @@ class Store:
             raise self._failure(exc) from None
         if "incidents" not in tables or "alembic_version" not in tables:
             raise StoreError(f"database {self.safe_url} is not initialised: run `calltriage init`")
+        try:
+            with self.engine.connect() as conn:
+                version = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+        except DatabaseError as exc:
+            raise self._failure(exc) from None
+        if version != SCHEMA_HEAD:
+            raise StoreError(f"database {self.safe_url} has schema version {version}, this calltriage needs "
+                             f"{SCHEMA_HEAD}: run `calltriage init` to upgrade it (nothing stored is lost)")
 
     # -- transactions ---------------------------------------------------------------------
     @contextmanager

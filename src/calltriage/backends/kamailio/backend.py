@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from calltriage.backends import parts
 from calltriage.backends.kamailio import directory as dirs
@@ -35,6 +34,7 @@ from calltriage.backends.port import (
     RegistrationEvents,
     Registrations,
     ServicePart,
+    server_timezone,
     utc,
 )
 from calltriage.backends.sql import SqlReader, SqlUnavailable
@@ -58,7 +58,7 @@ class KamailioBackend:
         self.settings = settings
         self.env = env
         s = settings.server
-        self.tz: tzinfo = ZoneInfo(s.timezone) if s.timezone else _local_tz()
+        self.tz: tzinfo = server_timezone(s.timezone)
         self._rpc: JsonRpcClient | None = None
         self._db: SqlReader | None = None
         self._tables: dict[str, records.Table] = {}
@@ -292,9 +292,3 @@ class KamailioBackend:
             self._db = None
         self._tables.clear()
         self._provisioning = None
-
-
-def _local_tz() -> tzinfo:
-    tz = datetime.now().astimezone().tzinfo
-    assert tz is not None
-    return tz

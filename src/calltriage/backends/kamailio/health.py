@@ -15,6 +15,9 @@ NO_DB = "the server's database is not configured ([server] accounts_db_url)"
 STOCK_CALLS = "answered calls (acc) and routed failures (missed_calls)"
 
 
+NO_CALL_REFUSALS = ("calls the proxy refuses itself (404/480 to an unregistered user, 401/407 challenges) "
+                    "leave no record on a stock Kamailio: such a test call shows as no call seen (set "
+                    "[server] acc_register_outcomes when the routing script accounts its refusals in acc)")
 NO_REFUSALS = ("refused REGISTERs are not visible: a stock Kamailio records none (set [server] "
                "acc_register_outcomes when the routing script accounts them in acc)")
 
@@ -32,7 +35,8 @@ def capabilities(rpc: bool, db: bool, register_outcomes: bool = False) -> Mappin
     return {
         "registrations": Capability.yes() if rpc else no_rpc,
         "registration_events": events,
-        "call_attempts": Capability.yes(STOCK_CALLS) if db else no_db,
+        "call_attempts": (Capability.yes(STOCK_CALLS) if register_outcomes else Capability.partial(NO_CALL_REFUSALS))
+        if db else no_db,
         "directory": Capability.yes() if db else no_db,
         "number_routes": Capability.yes() if db else no_db,
         "services": Capability.yes(),

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from calltriage.backends import parts
 from calltriage.backends.port import (
@@ -31,6 +30,7 @@ from calltriage.backends.port import (
     RegistrationEvents,
     Registrations,
     ServicePart,
+    server_timezone,
     utc,
 )
 from calltriage.backends.privateserver import accounts, console, health, nrpe, records, sessions
@@ -55,7 +55,7 @@ class PrivateServerBackend:
         self.env = env
         s = settings.server
         self.cfg = s.privateserver
-        self.tz: tzinfo = ZoneInfo(s.timezone) if s.timezone else _local_tz()
+        self.tz: tzinfo = server_timezone(s.timezone)
         self.views = v.views(self.cfg)
         self._db: SqlReader | None = None
 
@@ -279,9 +279,3 @@ def _source(event: RegistrationEvent) -> str:
 def _after(moment: datetime, precise: bool, since: datetime) -> bool:
     """At or after ``since``: to the microsecond for a precise record, else by the second."""
     return moment >= since if precise else moment >= since.replace(microsecond=0)
-
-
-def _local_tz() -> tzinfo:
-    tz = datetime.now().astimezone().tzinfo
-    assert tz is not None
-    return tz
