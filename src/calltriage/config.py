@@ -35,6 +35,8 @@ from calltriage.errors import ConfigError
 ENV_PREFIX = "CALLTRIAGE_"
 CONFIG_ENV = "CALLTRIAGE_CONFIG"
 _VERSION_RE = re.compile(r"^\d+(\.\d+){0,3}$")
+# The app's own product token (RFC 3261 User-Agent: product/version): "PrivateGSM/3.4.1 (Android)".
+DEFAULT_APP_VERSION_PATTERN = r"\bPrivateGSM/(\d+(?:\.\d+){0,3})"
 _DB_SCHEMES = ("sqlite", "postgresql", "mysql", "mariadb")
 
 
@@ -107,6 +109,10 @@ class ServerConfig(BaseModel):
     accounts_db_password: SecretStr | None = Field(default=None, description="from env only")
     accounts_db_password_file: Path | None = None
     min_client_version: str | None = None
+    app_version_pattern: str = Field(
+        default=DEFAULT_APP_VERSION_PATTERN,
+        description="regular expression finding the app's own product token in a User-Agent; group 1 is its version",
+    )
     app_transport: Literal["udp", "tcp", "tls"] | None = Field(
         default=None, description="transport every app must use, when no server table says it per account"
     )
@@ -176,6 +182,17 @@ class ServerConfig(BaseModel):
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {v!r}; use an IANA name such as \"Europe/Rome\" or \"UTC\"") from None
+        return v
+
+    @field_validator("app_version_pattern")
+    @classmethod
+    def _ua_pattern(cls, v: str) -> str:
+        try:
+            compiled = re.compile(v)
+        except re.error as exc:
+            raise ValueError(f"is not a regular expression ({exc}); e.g. {DEFAULT_APP_VERSION_PATTERN!r}") from None
+        if compiled.groups < 1:
+            raise ValueError(f"needs a group around the version, e.g. {DEFAULT_APP_VERSION_PATTERN!r}")
         return v
 
     @field_validator("min_client_version")
@@ -259,6 +276,7 @@ class ServerSettings(BaseSettings):
                 "jsonrpc_url": s.jsonrpc_url,
                 "accounts_db": db,
                 "min_client_version": s.min_client_version,
+                "app_version_pattern": s.app_version_pattern,
                 "app_transport": s.app_transport,
                 "app_port": s.app_port,
                 "timezone": s.timezone,

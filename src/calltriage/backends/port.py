@@ -158,8 +158,9 @@ class Registrations:
 
 EventKind = Literal["registered", "refused", "unregistered", "connected", "disconnected"]
 #: why a REGISTER was refused, when the server says: "bad-password", "unknown-user", "disabled",
+#: "tls-required" (the account may connect over TLS only),
 #: "server-error" (the server's own fault, e.g. its accounts DB), "other"
-RefusalCause = Literal["bad-password", "unknown-user", "disabled", "server-error", "other"]
+RefusalCause = Literal["bad-password", "unknown-user", "disabled", "tls-required", "server-error", "other"]
 
 
 @dataclass(frozen=True, slots=True)

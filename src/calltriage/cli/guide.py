@@ -6,6 +6,7 @@ import typer
 
 from calltriage.cli.common import actor, echo
 from calltriage.cli.incident import _print_header, _print_step, _verdict, choose
+from calltriage.cli.waiting import waiting_lines
 from calltriage.errors import CalltriageError, Conflict, InvalidAnswer
 from calltriage.services.context import App
 
@@ -25,6 +26,8 @@ def guide(app: App, incident_id: int, as_: str | None) -> None:
             return
         echo("")
         _print_step(step)
+        for line in waiting_lines(incident_id, step):  # a watch that saw nothing: what the server showed
+            echo(line)
         raw = typer.prompt("Answer (number or name, q to leave)", default="", show_default=False)
         if raw.strip().lower() in ("q", "quit", "exit"):
             echo(f"Left incident {incident_id} at {step['node']}. Resume with: calltriage incident run {incident_id}")

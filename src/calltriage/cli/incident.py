@@ -1,5 +1,5 @@
-"""`calltriage incident …`: open, list, show, next, answer, run (guided), override, reopen, note, escalate,
-close, take, assign, release. Every command parses, calls ``services.cases`` and prints."""
+"""`calltriage incident …`: open, list, show, next, answer, watch, run (guided), override, reopen, note,
+escalate, close, take, assign, release. Every command parses, calls ``services.cases`` and prints."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from typing import Any
 
 import typer
 
-from calltriage.cli.common import JsonOpt, actor, app_for, echo, emit_json, server_for
+from calltriage.cli.common import JsonOpt, actor, app_for, echo, emit_json
 from calltriage.cli.lazy import Lazy, lazy_group
+from calltriage.cli.waiting import ConfigOpt, MaxWaitOpt, NoProbesOpt, continue_after, waiting_lines, watch_again
 from calltriage.errors import InvalidAnswer
 
 # The record commands (client logs, dossier) live in cli/records.py, imported when they run.
@@ -21,22 +22,6 @@ app = typer.Typer(no_args_is_help=True, cls=lazy_group({
 
 AsOpt = typer.Option(None, "--as", help="Operator name (default: $CALLTRIAGE_OPERATOR or your login).")
 NoteOpt = typer.Option("", "--note", help="A note recorded with the answer.")
-ConfigOpt = typer.Option(None, "--config", help="Server config: after the answer, probes answer what they can "
-                         "(default: $CALLTRIAGE_CONFIG; without one, nothing runs).")
-
-
-def _continue(app_: Any, incident_id: int, config: str | None, json_out: bool) -> dict[str, Any]:
-    """With a server configured, let the probes answer the steps that follow an operator's answer."""
-    from calltriage.cli.triage import triage_service
-
-    view = app_.cases.get(incident_id)
-    if not app_.cases.needs_probes(view) or server_for(config) is None:
-        return dict(view.model_dump(mode="json"))
-    service = triage_service(app_, config, quiet=json_out)
-    try:
-        return dict(service.advance(incident_id).incident)
-    finally:
-        service.runner.close()
 
 
 @app.command("open")
@@ -153,6 +138,8 @@ def next_(incident_id: int = typer.Argument(..., metavar="ID"), json_out: bool =
         echo(f"Incident {incident_id} is {step['status']}.")
     else:
         _print_step(step)
+        for line in waiting_lines(incident_id, step):
+            echo(line)
 
 
 @app.command()
@@ -163,12 +150,30 @@ def answer(
     note: str = NoteOpt,
     node: str = typer.Option(None, "--node", help="The step you answer; refused if the incident moved on."),
     config: str = ConfigOpt,
+    max_wait: float = MaxWaitOpt,
+    no_probes: bool = NoProbesOpt,
     json_out: bool = JsonOpt,
 ) -> None:
     """Answer the current step (then, with a server configured, probes answer what follows)."""
     app_ = app_for()
     app_.cases.answer(incident_id, choice, actor=actor(app_, as_), note=note, node=node)
-    _after_change(app_, _continue(app_, incident_id, config, json_out), json_out)
+    _after_change(app_, continue_after(app_, incident_id, config, json_out, max_wait=max_wait, no_probes=no_probes),
+                  json_out)
+
+
+@app.command()
+def watch(
+    incident_id: int = typer.Argument(..., metavar="ID"),
+    node: str = typer.Option(None, "--node", help="The watch step you mean; refused if the incident moved on."),
+    max_wait: float = typer.Option(None, "--max-wait", min=0, metavar="SECONDS",
+                                   help="Seconds to watch in all (default: the step's own window)."),
+    config: str = ConfigOpt,
+    json_out: bool = JsonOpt,
+) -> None:
+    """Watch (again) for the user's action on the current step, then let probes answer what follows."""
+    app_ = app_for()
+    _after_change(app_, watch_again(app_, incident_id, node=node, max_wait=max_wait, config=config,
+                                    json_out=json_out), json_out)
 
 
 @app.command()
@@ -179,12 +184,15 @@ def override(
     reason: str = typer.Option(..., "--reason", help="Why (recorded in the timeline)."),
     as_: str = AsOpt,
     config: str = ConfigOpt,
+    max_wait: float = MaxWaitOpt,
+    no_probes: bool = NoProbesOpt,
     json_out: bool = JsonOpt,
 ) -> None:
     """Override an earlier verdict (a probe's or an operator's) with a recorded reason."""
     app_ = app_for()
     app_.cases.override(incident_id, node, choice, actor=actor(app_, as_), reason=reason)
-    _after_change(app_, _continue(app_, incident_id, config, json_out), json_out)
+    _after_change(app_, continue_after(app_, incident_id, config, json_out, max_wait=max_wait, no_probes=no_probes),
+                  json_out)
 
 
 @app.command()
@@ -285,19 +293,28 @@ def _after_change(app_: Any, view: Any, json_out: bool) -> None:
     if json_out:
         emit_json(view)
         return
+    for item in view.get("probed") or []:
+        result = item["result"]
+        decided = f"→ {item['outcome']}" if item["outcome"] else "→ (operator decides)"
+        echo(f"  {item['node']:<34} {result['status']:<6} {decided}  {result['summary']}")
     step = app_.incidents.next_step(view["id"])
     last = (view.get("events") or [{}])[-1]
     if last.get("kind") == "handed-off" and last["data"].get("continues"):
         echo(f"Handed off to {last['data']['playbook']}: incident {view['id']} continues there.")
     if step["node"] is None:
         echo(_verdict(view))
-    else:
-        echo(f"Incident {view['id']} is at {step['node']} (level {step['level']}).")
+        return
+    echo(f"Incident {view['id']} is at {step['node']} (level {step['level']}).")
+    for line in waiting_lines(view["id"], step):
+        echo(line)
 
 
 def _verdict(view: dict[str, Any]) -> str:
     if view["status"] == "closed":
-        return f"Incident {view['id']} closed: {view['resolution']} ({view['category']})."
+        closed = [e for e in view.get("events") or () if e["kind"] == "closed"]
+        todo = ((closed[-1].get("data") or {}).get("instruction") if closed else None) or ""
+        return f"Incident {view['id']} closed: {view['resolution']} ({view['category']})." + (
+            f" What to do: {todo}" if todo else "")
     if view["status"] == "handed-off":
         return f"Incident {view['id']} handed off to {view['handoff']} ({view['category']})."
     return f"Incident {view['id']} is open at level {view['level']}."
@@ -332,11 +349,16 @@ def format_event(event: dict[str, Any]) -> str:
     if event["outcome"]:
         parts.append(f"→ {event['outcome']}")
     text = " ".join(parts)
-    result = (event.get("data") or {}).get("result")
+    data = event.get("data") or {}
+    result = data.get("result")
     if result:
         text += f"  [{result['probe']}: {result['status']}] {result['summary']}"
     elif event["note"]:
         text += f"  “{event['note']}”"
+    if event["kind"] in ("closed", "handed-off") and data.get("evidence"):
+        last = data["evidence"][-1]
+        by = f"probe {last.get('probe')}" if last["by"] == "probe" else f"{last['by']} {last['actor']}"
+        text += f"  (on {last['node']} → {last['outcome']}, {by})"
     return text
 
 

@@ -20,11 +20,12 @@ def _say_wait(node: str, instruction: str, seconds: float) -> None:
 
 
 def triage_service(app: App, config: str | None, max_wait: float | None = None, *, quiet: bool = False) -> Any:
+    """``max_wait``: seconds the command may spend watching for the user's actions, in all."""
     from calltriage.probes.runner import ProbeRunner
     from calltriage.services.triage import TriageService
 
     settings = server_for(config)
-    return TriageService(app.incidents, ProbeRunner(), settings, max_wait=max_wait,
+    return TriageService(app.incidents, ProbeRunner(), settings, max_wait=max_wait, budget=max_wait,
                          on_wait=None if quiet else _say_wait)
 
 
@@ -35,7 +36,9 @@ def triage(
     incident: int = typer.Option(None, "--incident", help="Continue an existing incident instead."),
     playbook: str = typer.Option("user-cant-call-professional", "--playbook"),
     config: str = ConfigOpt,
-    max_wait: float = typer.Option(None, "--max-wait", help="Cap, in seconds, on waiting for the user's action."),
+    max_wait: float = typer.Option(None, "--max-wait", min=0, metavar="SECONDS",
+                                   help="Seconds to spend watching for the user's actions, in all (default: each "
+                                   "watch step's own window; 0: ask the user and return without watching)."),
     as_: str = typer.Option(None, "--as", help="Operator name."),
     json_out: bool = JsonOpt,
 ) -> None:
@@ -60,12 +63,22 @@ def triage(
     for item in report.probed:
         result = item["result"]
         decided = f"→ {item['outcome']}" if item["outcome"] else "→ (operator decides)"
-        echo(f"  {item['node']:<34} {result['status']:<5} {decided}  {result['summary']}")
+        echo(f"  {item['node']:<34} {result['status']:<6} {decided}  {result['summary']}")
     if report.waiting_for:
+        from calltriage.cli.waiting import waiting_lines
+
         step = app.incidents.next_step(view["id"])
         echo(f"Waiting for an operator at {step['node']} (level {step['level']}): {step['prompt']}")
-        echo(f"  choices: {', '.join(step['choices'])}. Answer with: calltriage incident answer {view['id']} CHOICE")
+        lines = waiting_lines(view["id"], step)
+        if lines:
+            for line in lines:
+                echo(line)
+        else:
+            echo(f"  choices: {', '.join(step['choices'])}. "
+                 f"Answer with: calltriage incident answer {view['id']} CHOICE")
     elif view["status"] == "closed":
-        echo(f"Closed: {view['resolution']} ({view['category']}).")
+        from calltriage.cli.incident import _verdict
+
+        echo(_verdict(view))
     else:
         echo(f"{view['status']}: {view['handoff'] or ''}")

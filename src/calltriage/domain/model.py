@@ -71,6 +71,14 @@ class ProbeStatus(StrEnum):
     WARN = "warn"
     FAIL = "fail"
     ERROR = "error"  # the probe could not run; never a verdict about the server
+    # A watch probe saw nothing within its window: no evidence yet (maybe the user has not acted).
+    # Never a verdict: the step stays with the operator unless the node names an ``on_silence``.
+    SILENT = "silent"
+
+    @property
+    def decides(self) -> bool:
+        """Whether a node's ``verdicts:`` may map this status to an outcome."""
+        return self in (ProbeStatus.OK, ProbeStatus.WARN, ProbeStatus.FAIL)
 
 
 @dataclass(frozen=True, slots=True)

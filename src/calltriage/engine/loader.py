@@ -29,7 +29,7 @@ TOP_FIELDS = {"schema", "id", "title", "description", "start", "entries", "exter
 COMMON_FIELDS = {"id", "kind", "level", "prompt", "help"}
 KIND_FIELDS: dict[NodeKind, set[str]] = {
     NodeKind.QUESTION: {"outcomes"},
-    NodeKind.CHECK: {"outcomes", "probe", "with", "verdicts", "ask_user", "wait"},
+    NodeKind.CHECK: {"outcomes", "probe", "with", "verdicts", "ask_user", "wait", "on_silence"},
     NodeKind.CLOSE: {"resolution", "category"},
     NodeKind.ESCALATE: {"to_level", "request"},
     NodeKind.HANDOFF: {"playbook", "category"},
@@ -257,8 +257,17 @@ def _check_fields(item: CommentedMap, spec: NodeSpec, problems: Problems,
         problems.add(_line(item, "probe"), f"unknown probe {probe!r}{did_you_mean(probe, known_probes)}; "
                      f"known probes: {', '.join(sorted(known_probes))}", spec.id, "probe")
     verdicts = item.get("verdicts") or {}
-    statuses = [s.value for s in ProbeStatus]
+    statuses = [s.value for s in ProbeStatus if s.decides]
     for status, outcome in (verdicts.items() if isinstance(verdicts, CommentedMap) else []):
+        if status == ProbeStatus.SILENT.value:
+            problems.add(_line(verdicts, status), "silence is not a verdict: a watch that saw nothing leaves the "
+                         "step to the operator; to accept one outcome on silence, set `on_silence:` on a watch "
+                         "step (see docs/playbooks.md)", spec.id, "verdicts")
+            continue
+        if status == ProbeStatus.ERROR.value:
+            problems.add(_line(verdicts, status), "`error` means the probe could not look and never decides: "
+                         "remove it (the step becomes a question for the operator)", spec.id, "verdicts")
+            continue
         if status not in statuses:
             problems.add(_line(verdicts, status), f"unknown probe status {status!r}{did_you_mean(status, statuses)}",
                          spec.id, "verdicts")
@@ -270,9 +279,20 @@ def _check_fields(item: CommentedMap, spec: NodeSpec, problems: Problems,
     if not isinstance(wait, int | float) or wait < 0:
         problems.add(_line(item, "wait"), f"wait must be a number of seconds, not {wait!r}", spec.id, "wait")
         wait = 0
+    ask_user = str(item.get("ask_user") or "")
+    on_silence = item.get("on_silence")
+    if on_silence is not None:
+        if not ask_user:
+            problems.add(_line(item, "on_silence"), "on_silence applies only to a watch step: add `ask_user:` "
+                         "(what the user must do) or remove on_silence", spec.id, "on_silence")
+        elif str(on_silence) not in spec.outcomes:
+            problems.add(_line(item, "on_silence"), f"on_silence names unknown outcome {on_silence!r}"
+                         f"{did_you_mean(str(on_silence), spec.outcomes)}; outcomes are "
+                         f"{', '.join(spec.outcomes)}", spec.id, "on_silence")
     return _replace(spec, probe=probe, probe_params=MappingProxyType(dict(params)),
                     verdicts=MappingProxyType({str(k): str(v) for k, v in dict(verdicts).items()}),
-                    ask_user=str(item.get("ask_user") or ""), wait=float(wait))
+                    ask_user=ask_user, wait=float(wait),
+                    on_silence=str(on_silence) if on_silence is not None else None)
 
 
 def _close_fields(item: CommentedMap, spec: NodeSpec, problems: Problems) -> NodeSpec:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from calltriage.domain.model import IncidentStatus, NodeKind, ProbeResult
+from calltriage.domain.model import IncidentStatus, NodeKind, ProbeResult, ProbeStatus
 from calltriage.engine.spec import NodeSpec, PlaybookSpec
 from calltriage.errors import CalltriageError, InvalidAnswer
 
@@ -199,7 +199,15 @@ def segments(run: PlaybookRun) -> list[dict[str, Any]]:
 
 def outcome_for(node: NodeSpec, result: ProbeResult) -> str | None:
     """The outcome a probe result decides for a check node (the node's ``verdicts:`` mapping of
-    the result's status), or None (the operator decides)."""
+    the result's status), or None (the operator decides).
+
+    Silence (a watch that saw nothing) decides only the outcome the node names in ``on_silence``;
+    an ``error`` (the probe could not look) never decides.
+    """
+    if result.status is ProbeStatus.SILENT:
+        return node.on_silence if node.on_silence in node.outcomes else None
+    if result.status is ProbeStatus.ERROR:
+        return None
     mapped = node.verdicts.get(result.status.value)
     return mapped if mapped in node.outcomes else None
 

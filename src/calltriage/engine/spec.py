@@ -31,6 +31,8 @@ class NodeSpec:
     verdicts: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     ask_user: str = ""  # instruction for the user before a watch probe ("force a reconnection")
     wait: float = 0.0  # seconds a watch probe may wait for the user's action
+    # The one outcome a watch step accepts when its probe saw nothing (explicit, never implied).
+    on_silence: str | None = None
     # close
     resolution: str | None = None
     category: str | None = None
@@ -44,6 +46,11 @@ class NodeSpec:
     @property
     def choices(self) -> list[str]:
         return list(self.outcomes)
+
+    @property
+    def watches(self) -> bool:
+        """A watch step: the user is asked to act and the probe looks for it on the server."""
+        return self.kind is NodeKind.CHECK and bool(self.ask_user)
 
     def target(self, outcome: str) -> str:
         return self.outcomes[outcome].next

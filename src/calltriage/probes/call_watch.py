@@ -10,7 +10,7 @@ from typing import Any
 
 from calltriage.backends.port import CallAttempt, CallAttempts, need
 from calltriage.probes.base import ProbeContext
-from calltriage.probes.common import FAIL, OK, Account, Verdict, code_words, iso, since_utc
+from calltriage.probes.common import FAIL, OK, SILENT, WARN, Account, Verdict, code_words, iso, since_utc
 from calltriage.probes.kit import ProbeKit
 
 POLL_INTERVAL = 0.5
@@ -45,7 +45,10 @@ async def watch_calls(
         await asyncio.sleep(poll)
 
 
-def call_verdict(ctx: ProbeContext, caller: Account, found: CallAttempts, to: str = "") -> Verdict:
+def call_verdict(ctx: ProbeContext, caller: Account, found: CallAttempts, to: str = "", *,
+                 locate: bool = False) -> Verdict:
+    """The verdict on the caller's attempts. With ``locate`` (the test call), an attempt the server
+    routed that failed at the callee shows the app's side worked: ``warn``, not ``fail``."""
     attempts = [attempt_evidence(a) for a in found.attempts]
     ev: dict[str, Any] = {
         "account": caller.username,
@@ -56,10 +59,31 @@ def call_verdict(ctx: ProbeContext, caller: Account, found: CallAttempts, to: st
     if found.unavailable:
         ev["unavailable"] = dict(found.unavailable)
     if not found.attempts:
-        return Verdict(FAIL, f"no call attempt{to} from {caller.username} seen by the server within {ctx.wait:g} s", ev)
+        ev["watched"] = f"call attempts{to} by {caller.username} ({found.records})"
+        # Silence is not evidence: maybe the user has not called yet. The operator decides.
+        return Verdict(SILENT, f"no evidence yet: no call attempt{to} from {caller.username} seen by the server "
+                       f"within {ctx.wait:g} s", ev)
     answered = [a for a in found.attempts if a.answered]
     if answered:
         a = answered[-1]
+        ev["located"] = "answered"
         return Verdict(OK, f"{caller.username}'s call to {a.dialled} was answered ({a.code} {a.reason})", ev)
     codes = ", ".join(f"{a['code']} {a['reason']} ({a['meaning']})" for a in attempts[-3:])
-    return Verdict(FAIL, f"{caller.username}'s call attempt(s){to} failed: {codes}", ev)
+    last = found.attempts[-1]
+    ev["located"] = last.failed_side or "unknown"
+    where = _WHERE.get(last.failed_side or "unknown", "")
+    if locate and last.failed_side == "callee":
+        # The app did its part: the server authenticated and routed the call. What failed is on
+        # the callee's side, which says nothing against the caller's app or connection.
+        return Verdict(WARN, f"{caller.username}'s app side worked: the server authenticated and routed the call"
+                       f"{to}, which then failed at the callee ({codes}); not the caller's fault", ev)
+    return Verdict(FAIL, f"{caller.username}'s call attempt(s){to} failed{where}: {codes}", ev)
+
+
+# Where a failed attempt failed, in words (``CallAttempt.failed_side``).
+_WHERE = {
+    "caller": " before routing, on the caller's side (authentication, account)",
+    "server": " at the server itself",
+    "callee": " at the callee, after the server routed it",
+    "unknown": "",
+}

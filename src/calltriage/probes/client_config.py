@@ -38,8 +38,22 @@ _CAUSE_WORDS = {
     "bad-password": "wrong password in the app",
     "unknown-user": "the app uses a user name the server does not know",
     "disabled": "the account is disabled",
+    "tls-required": "the app does not connect over TLS, which the service requires for this account",
 }
 _EDITIONS = ("professional", "enterprise")
+_REMEDY = {
+    "disabled": ("The account is disabled on the server: an administrator must re-enable it (nothing in the app "
+                 "can fix this); tell the user once it is done."),
+    "bad-password": "Enter the right password in the app with the user (or have an administrator reset it).",
+    "unknown-user": "Correct the user name in the app with the user: the server does not know the one it sends.",
+    "tls-required": "Set the app's connection to transport TLS with the user (Settings → Account → Transport).",
+    "other": "Check the app's account settings with the user against the provisioning.",
+}
+
+
+def _transport_remedy(app: AppConfig) -> str:
+    parts = [f"transport {app.transport.upper()}" if app.transport else "", f"port {app.port}" if app.port else ""]
+    return f"Set the app's connection settings to {' and '.join(p for p in parts if p)} with the user."
 
 
 class ClientConfigProbe(BaseProbe):
@@ -57,10 +71,14 @@ class ClientConfigProbe(BaseProbe):
         entry = need(await kit.backend.directory(user))
         ev: dict[str, Any] = {"account": user, "directory": entry.evidence()}
         if not entry.exists:
+            ev["remedy"] = (f"The server has no account {user}: check the user name in the app with the user "
+                            "against what was provisioned for them.")
             return Verdict(FAIL, f"{user} is not an account on this server (unknown user name)", ev)
         reasons: list[str] = []
+        remedies: list[str] = []
         if entry.disabled:
             reasons.append("the account is disabled on the server")
+            remedies.append(_REMEDY["disabled"])
         # At least the last hour: an app with a wrong password may have failed long before the
         # operator's request; the latest outcome decides, so a later success clears it.
         since = min(since_utc(ctx), datetime.now(UTC) - RECENT)
@@ -75,19 +93,32 @@ class ClientConfigProbe(BaseProbe):
                 server_side = True
             elif latest.cause in _CAUSE_WORDS and not (latest.cause == "disabled" and reasons):
                 reasons.append(f"{_CAUSE_WORDS[latest.cause]} (REGISTER got {latest.code} {latest.reason})")
+                remedies.append(_REMEDY[latest.cause])
             elif latest.cause not in _CAUSE_WORDS:
                 reasons.append(f"the last REGISTER got {latest.code} {latest.reason}")
+                remedies.append(_REMEDY["other"])
         reg = optional(await kit.backend.registrations(user))
         if reg is not None:
             ev["registration"] = reg.evidence()
         if entry.app is not None:
-            reasons += _transport_mismatch(entry.app, reg, outcomes)
+            transport = _transport_mismatch(entry.app, reg, outcomes)
+            if transport:
+                reasons += transport
+                remedies.append(_transport_remedy(entry.app))
             edition = _edition_mismatch(entry.app, reg, outcomes)
             if edition:
                 reasons.append(edition)
+                remedies.append(f"Use the app edition the account is provisioned for ({entry.app.edition}).")
         ev["obfuscation_key"] = "not visible server-side (the app never sends it to the SIP server)"
         if reasons:
             ev["reasons"] = reasons
+            # What to do follows from what was found: an administrator's job is not "fix the app".
+            if len(remedies) > 1 and _REMEDY["other"] in remedies:
+                remedies.remove(_REMEDY["other"])  # a specific remedy says more
+            transport_fix = _transport_remedy(entry.app) if entry.app is not None else None
+            if transport_fix in remedies and _REMEDY["tls-required"] in remedies:
+                remedies.remove(_REMEDY["tls-required"])  # the transport remedy names the port too
+            ev["remedy"] = " ".join(dict.fromkeys(remedies))
             return Verdict(FAIL, f"{user}'s app settings look wrong: " + "; ".join(reasons), ev)
         if server_side:
             return Verdict(

@@ -1,10 +1,14 @@
 """``client.version``: is the app's version at least the supported minimum?
 
-The version is read from the User-Agent of the live registrations; with several devices the
-oldest client decides. The minimum comes from the port's app requirements."""
+The version is read only from the app's own product token in the User-Agent of the live
+registrations (``[server] app_version_pattern``, by default ``PrivateGSM/N.N[.N]``): any other
+number in the header (the SIP stack's, the OS's) is not the app's version, so a User-Agent
+without the token is "cannot tell" and the step becomes a question for the operator. With
+several devices the oldest app decides. The minimum comes from the port's app requirements."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -52,12 +56,26 @@ class ClientVersionProbe(BaseProbe):
             return Verdict(ERROR, f"{acct.who}'s registration carries no User-Agent header", ev)
         want = version_tuple(minimum)
         assert want is not None  # validated by the config
-        parsed = [(ua, v) for ua in agents if (v := version_tuple(ua)) is not None]
+        token = re.compile(kit.settings.server.app_version_pattern)
+        ev["pattern"] = token.pattern
+        parsed = [(ua, v) for ua in agents if (v := app_version(token, ua)) is not None]
         if not parsed:
-            return Verdict(ERROR, f"no version number in the client's User-Agent {agents[0]!r}", ev)
+            return Verdict(ERROR, f"cannot tell the app version: no app product token (pattern {token.pattern!r}) "
+                           f"in the User-Agent {agents[0]!r}; ask the user which version the app shows", ev)
+        unread = [ua for ua in agents if app_version(token, ua) is None]
+        if unread:
+            ev["unread_user_agents"] = unread  # other devices or clients: their version is not the app's
         # Several devices: the oldest client decides (any one of them may be the one in use).
         ua, version = min(parsed, key=lambda p: p[1])
         ev["version"] = ".".join(map(str, version))
         if compare_versions(version, want) < 0:
             return Verdict(FAIL, f"client {ua!r} is older than the supported minimum {minimum}", ev)
         return Verdict(OK, f"client {ua!r} meets the minimum version {minimum}", ev)
+
+
+def app_version(token: re.Pattern[str], user_agent: str) -> tuple[int, ...] | None:
+    """The version in the app's own product token of ``user_agent``, or None without one."""
+    found = token.search(user_agent)
+    if found is None or not found.group(1):
+        return None
+    return version_tuple(found.group(1))

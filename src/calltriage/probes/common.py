@@ -28,6 +28,7 @@ T = TypeVar("T")
 CURRENT_KIT: contextvars.ContextVar[ProbeKit | None] = contextvars.ContextVar("calltriage_probe_kit", default=None)
 
 OK, WARN, FAIL, ERROR = ProbeStatus.OK, ProbeStatus.WARN, ProbeStatus.FAIL, ProbeStatus.ERROR
+SILENT = ProbeStatus.SILENT
 
 
 @dataclass(slots=True)
@@ -134,10 +135,25 @@ class Account:
     username: str
     typed: str  # what the operator typed
     via_number: bool = False
+    # Every account the typed number maps to, in the server's routing order (``username`` is the
+    # one calls reach); more than one is a conflict whatever step notices it.
+    routes: tuple[str, ...] = ()
 
     @property
     def who(self) -> str:
         return self.username if not self.via_number else f"{self.username} ({self.typed})"
+
+    @property
+    def shared_with(self) -> tuple[str, ...]:
+        """The other accounts the typed number is assigned to (empty: no conflict)."""
+        return tuple(a for a in self.routes if a != self.username)
+
+    def conflict(self) -> str | None:
+        """The number conflict in plain words, or None."""
+        if not self.shared_with:
+            return None
+        return (f"the number {self.typed} is assigned to {len(self.routes)} accounts ({', '.join(self.routes)}); "
+                f"calls reach {self.username}")
 
 
 async def account_or_verdict(kit: ProbeKit, ident: str) -> Account | Verdict:
@@ -161,7 +177,7 @@ async def resolve_account(kit: ProbeKit, ident: str) -> Account | None:
     routes = need(await kit.backend.number_routes(ident))
     if routes.routes_to is None:
         return None
-    return Account(routes.routes_to, ident, True)
+    return Account(routes.routes_to, ident, True, tuple(routes.accounts))
 
 
 def optional(answer: T | CannotTell) -> T | None:

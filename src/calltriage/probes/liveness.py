@@ -4,6 +4,9 @@ A registration can outlive the app (killed without un-REGISTER, phone offline): 
 still lists the contact until it expires. A SIP OPTIONS through the server to the AOR
 reaches the device over its own connection (Kamailio relays it like a call, but nothing
 rings); silence (UDP: tm's fr_timer, 408) or 477 (TCP/TLS connection gone) means stale.
+
+A callee typed as a virtual number assigned to several accounts is a conflict, not a party
+that is or is not registered: ``warn`` (the playbook sends it to the remote-party check).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Any, ClassVar
 
 from calltriage.backends.port import need
 from calltriage.probes.base import ProbeContext
-from calltriage.probes.common import ERROR, FAIL, OK, BaseProbe, Verdict, account_or_verdict, party_ident
+from calltriage.probes.common import ERROR, FAIL, OK, WARN, BaseProbe, Verdict, account_or_verdict, party_ident
 from calltriage.probes.kit import ProbeKit
 from calltriage.sip import FailureKind, SipTransportError
 
@@ -43,6 +46,14 @@ class CalleeLivenessProbe(BaseProbe):
         user = acct.username
         reg = need(await kit.backend.registrations(user))
         ev: dict[str, Any] = {"account": user, **reg.evidence()}
+        conflict = acct.conflict()
+        if conflict is not None:
+            # Whose device is "the other party"? The number is in conflict: neither "registered"
+            # nor "not registered" is the answer; the remote-party check (level 2) is.
+            ev["number_routes"] = list(acct.routes)
+            state = "registered" if reg.registered else "not registered"
+            return Verdict(WARN, f"{conflict} ({user} is {state}): a conflict on the other party's number, "
+                           "for the remote-party check", ev)
         if not reg.registered:
             return Verdict(FAIL, f"{user} is not registered, so the device is not connected", ev)
         creds = kit.credentials("a")

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, ClassVar
 
 from calltriage.backends.port import RegistrationEvent, RegistrationEvents, need
 from calltriage.probes.base import ProbeContext
 from calltriage.probes.common import (
     ERROR,
-    FAIL,
     OK,
+    SILENT,
     BaseProbe,
     Verdict,
     account_or_verdict,
@@ -29,12 +30,24 @@ from calltriage.probes.common import (
 from calltriage.probes.kit import ProbeKit
 
 
-def _counted(events: RegistrationEvents) -> list[RegistrationEvent]:
-    """The events after the request. Whole-second records in the same second as the request are
-    ambiguous (maybe just before it): they count only when no sub-second source was read."""
-    if not events.precise_sources:
-        return list(events.events)
-    return [e for e in events.events if e.precise or e.time.replace(microsecond=0) > events.since]
+def _counted(events: RegistrationEvents, since: datetime) -> list[RegistrationEvent]:
+    """The events after the request (``events`` are read from the start of its second).
+
+    Sub-second records count from ``since``. A whole-second record (the registrar's refresh time)
+    in the same second as the request is ambiguous (maybe just before it): a sub-second source
+    that recorded a REGISTER in that second settles it; one that recorded nothing there lost the
+    row (e.g. its database was write-locked), so it must not hide what the registrar saw."""
+    floor = since.replace(microsecond=0)
+    precise_then = any(e.precise and e.time.replace(microsecond=0) == floor for e in events.events)
+    out: list[RegistrationEvent] = []
+    for e in events.events:
+        second = e.time.replace(microsecond=0)
+        if e.precise:
+            if e.time >= since:
+                out.append(e)
+        elif second > floor or (second == floor and not (events.precise_sources and precise_then)):
+            out.append(e)
+    return out
 
 
 class ReconnectionProbe(BaseProbe):
@@ -50,13 +63,14 @@ class ReconnectionProbe(BaseProbe):
         if isinstance(acct, Verdict):
             return acct
         since = since_utc(ctx)
+        floor = since.replace(microsecond=0)
         loop = asyncio.get_running_loop()
         end = loop.time() + max(0.0, ctx.wait)
         polls = 0
         while True:
             polls += 1
-            events = need(await kit.backend.registration_events(acct.username, since))
-            counted = _counted(events)
+            events = need(await kit.backend.registration_events(acct.username, floor))
+            counted = _counted(events, since)
             base = {"account": acct.username, "since": iso(since), "sources": list(events.sources), "polls": polls}
             accepted = [e for e in counted if e.kind == "registered"]
             if accepted:
@@ -86,12 +100,11 @@ class ReconnectionProbe(BaseProbe):
         reg = optional(await kit.backend.registrations(acct.username))
         if reg is not None:
             ev.update(reg.evidence())
+        ev["watched"] = f"REGISTER and connection events of {acct.username} ({', '.join(events.sources)})"
         if events.sees_refusals is False:
             ev["sees_refusals"] = False
-            return Verdict(
-                FAIL,
-                f"no successful REGISTER from {acct.who} within {ctx.wait:g} s (this server does not record "
-                "refused REGISTERs: one refused would not show here)",
-                ev,
-            )
-        return Verdict(FAIL, f"no REGISTER from {acct.who} reached the server within {ctx.wait:g} s", ev)
+        # Silence is not evidence: maybe the user has not acted yet. The operator decides.
+        refusals = "" if events.sees_refusals is not False else (
+            " (this server does not record refused REGISTERs: one refused would not show here)")
+        return Verdict(SILENT, f"no evidence yet: no REGISTER from {acct.who} reached the server within "
+                       f"{ctx.wait:g} s{refusals}", ev)

@@ -1,5 +1,8 @@
 """``calls.test_call`` (watch): did the user's test call get through? Reads the account's call
-attempts since the operator's request, with their final codes (answered or not)."""
+attempts since the operator's request, with their final codes (answered or not), and locates a
+failure: ``ok`` answered; ``warn`` the app's side worked (authenticated and routed) and the call
+failed at the callee (480, 404 ... at the callee: not the caller's fault); ``fail`` refused
+before routing (the caller's side) or failed at the server; ``silent`` no attempt seen."""
 
 from __future__ import annotations
 
@@ -23,4 +26,4 @@ class TestCallProbe(BaseProbe):
         caller = await account_or_verdict(kit, party_ident(ctx, params, "account", "caller"))
         if isinstance(caller, Verdict):
             return caller
-        return call_verdict(ctx, caller, await watch_calls(ctx, kit, caller))
+        return call_verdict(ctx, caller, await watch_calls(ctx, kit, caller), locate=True)

@@ -36,7 +36,7 @@ class ToCalleeProbe(BaseProbe):
         # A number nobody owns: calls to it end in 404; still watch for them.
         callee = await resolve_account(kit, typed) or Account(typed, typed)
         numbers = optional(await kit.backend.numbers_of(callee.username)) or ()
-        targets = sorted({callee.username, callee.typed, *numbers})
+        targets = sorted({callee.username, callee.typed, *callee.routes, *numbers})
         verdict = call_verdict(ctx, caller, await watch_calls(ctx, kit, caller, targets), f" to {callee.typed}")
         verdict.evidence.update(callee=callee.username, callee_numbers=targets)
         return verdict

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from calltriage.domain.model import EventKind, NodeKind, ProbeResult
+from calltriage.domain.model import EventKind, NodeKind, ProbeResult, ProbeStatus
 from calltriage.engine import (
     PlaybookRun,
     advance,
@@ -35,6 +35,7 @@ from calltriage.engine.run import Effect
 from calltriage.engine.spec import PlaybookSpec
 from calltriage.errors import Conflict, Forbidden, InvalidAnswer
 from calltriage.services.catalog import PlaybookCatalog
+from calltriage.services.evidence import close_instruction, decisions, summary_note
 from calltriage.services.queues import count, incident_filters, incident_json, not_found
 from calltriage.services.rules import (
     check_close,
@@ -163,8 +164,12 @@ class IncidentService:
         return self._change(incident_id, change)
 
     def record_probe(self, incident_id: int, node: str, result: ProbeResult, *, actor: Actor,
-                     revision: int | None = None) -> tuple[dict[str, Any], str | None]:
-        """Store a probe result for ``node``; if it decides an outcome, advance. Returns (view, outcome)."""
+                     revision: int | None = None, watch: dict[str, Any] | None = None,
+                     ) -> tuple[dict[str, Any], str | None]:
+        """Store a probe result for ``node``; if it decides an outcome, advance. Returns (view, outcome).
+
+        ``watch`` describes a watch step's window (since, seconds, instruction): with a silent
+        result it is what the operator sees as "no evidence yet"."""
         decided: list[str | None] = [None]
 
         def change(session: Session, incident: Incident, spec: PlaybookSpec, run: PlaybookRun) -> None:
@@ -172,8 +177,13 @@ class IncidentService:
             spec_node = spec.node(node)
             outcome = outcome_for(spec_node, result)
             decided[0] = outcome
+            data: dict[str, Any] = {"source": "probe", "result": result.to_dict()}
+            if watch is not None:
+                data["watch"] = dict(watch)
+            if outcome is not None and result.status is ProbeStatus.SILENT:
+                data["on_silence"] = True  # the playbook accepts this outcome on silence, explicitly
             self._append(session, incident, EventKind.PROBED, actor, node=node, outcome=outcome,
-                         note=result.summary, data={"source": "probe", "result": result.to_dict()})
+                         note=result.summary, data=data)
             if outcome is not None:
                 new_run, effects = advance(spec, run, outcome)
                 self._finish(session, incident, new_run, effects, actor)
@@ -189,13 +199,14 @@ class IncidentService:
         return view, decided[0]
 
     def record_waiting(self, incident_id: int, node: str, instruction: str, *, actor: Actor,
-                       wait: float) -> dict[str, Any]:
-        """Record that the user was asked to act (reconnect, call); watch probes look after this moment."""
+                       wait: float, data: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Record that the user was asked to act (reconnect, call), or that the server is watched
+        again for it; watch probes look after the first request of this visit of the step."""
 
         def change(session: Session, incident: Incident, spec: PlaybookSpec, run: PlaybookRun) -> None:
             self._expect(session, incident, run, node, None)
             self._append(session, incident, EventKind.WAITING, actor, node=node, note=instruction,
-                         data={"wait": wait})
+                         data={"wait": wait, **(data or {})})
             self._save(session, incident, run, self.clock())
 
         return self._change(incident_id, change)
@@ -348,18 +359,26 @@ class IncidentService:
 
     def _finish(self, session: Session, incident: Incident, run: PlaybookRun, effects: list[Effect],
                 actor: Actor, note: str = "", extra: dict[str, Any] | None = None) -> None:
+        # Every move names the decisions it rests on; an escalation also summarises them in its note.
+        found = decisions(session, incident.id, run.answers) if effects else []
         for effect in effects:
+            data = {**effect.data, "evidence": found}
             if effect.kind is NodeKind.ESCALATE:
-                self._append(session, incident, EventKind.ESCALATED, actor, node=effect.node, note=note,
-                             data=effect.data, level=effect.data["to_level"])
+                summary = summary_note(found, to_level=effect.data["to_level"], request=effect.data["request"])
+                self._append(session, incident, EventKind.ESCALATED, actor, node=effect.node,
+                             note=note or summary, data={**data, "summary": summary},
+                             level=effect.data["to_level"])
+                found = []  # what follows at the next level rests on that level's own findings
             elif effect.kind is NodeKind.CLOSE:
+                prompt = self.catalog.pinned(run.playbook_id, run.version).node(effect.node).prompt
+                data["instruction"] = close_instruction(found, prompt)
                 self._append(session, incident, EventKind.CLOSED, actor, node=effect.node, note=note,
-                             data={**effect.data, **(extra or {})}, level=run.level)
+                             data={**data, **(extra or {})}, level=run.level)
             elif effect.kind is NodeKind.HANDOFF:
                 target = effect.data["playbook"]
                 continues = self.catalog.store is not None and self.catalog.exists(target)
                 self._append(session, incident, EventKind.HANDED_OFF, actor, node=effect.node, note=note,
-                             data={**effect.data, "continues": continues}, level=run.level)
+                             data={**data, "continues": continues}, level=run.level)
                 if continues:
                     target_spec = self.catalog.current(target)
                     self._pin_in(session, target_spec)

@@ -66,7 +66,8 @@ class TriageJobs:
             self.worker.start()
 
     def submit(self, incident_id: int, *, actor: Actor, kind: str = "advance") -> Job:
-        """Queue a job for the incident; ``Conflict`` if one is already queued or running."""
+        """Queue a job (kind ``triage``, ``advance`` or ``watch``: watch again) for the incident;
+        ``Conflict`` if one is already queued or running."""
         if self._closed:
             raise CalltriageError("the server is shutting down: run the probes again after it restarts")
         job = self.queue.enqueue(incident_id, kind=kind, requested_by=actor.name)
@@ -99,6 +100,12 @@ class TriageJobs:
         view = job.to_dict() if job is not None else {"id": None, "incident": incident_id, "state": "idle",
                                                       "instruction": None, "probed": [], "waiting_for": None,
                                                       "error": None, "probe": None, "node": None}
+        # What the incident waits for, read now (a watch that saw nothing, the user's instruction).
+        view["waiting"] = None
+        if incident_id > 0 and not (job is not None and job.active):
+            from calltriage.services.triage import waiting_state
+
+            view["waiting"] = waiting_state(self.incidents.next_step(incident_id))
         view["server"] = self.server()
         view["notice"] = None if self.configured else NO_SERVER
         return view

@@ -42,4 +42,26 @@ def current_step(store: Store, catalog: PlaybookCatalog, incident_id: int) -> di
 
         raise not_found(incident_id)
     row = _Row(*found)
-    return step_view(row, catalog.pinned(row.playbook_id, row.playbook_version))
+    spec = catalog.pinned(row.playbook_id, row.playbook_version)
+    step = step_view(row, spec)
+    node = spec.nodes.get(row.current_node or "")
+    if node is not None:
+        # a watch step also says what the server showed so far (services.watch)
+        step["watch"] = _watch(store, incident_id, node) if node.watches else None
+    return step
+
+
+def _watch(store: Store, incident_id: int, node: Any) -> dict[str, Any] | None:
+    from sqlalchemy import select
+
+    from calltriage.services.views import iso
+    from calltriage.services.watch import watch_state
+    from calltriage.store.models import Event
+
+    t = Event.__table__.c
+    with store.connect() as conn:
+        rows = conn.execute(select(t.seq, t.at, t.kind, t.node, t.outcome, t.data)
+                            .where(t.incident_id == incident_id).order_by(t.seq)).all()
+    events = [{"seq": r.seq, "at": iso(r.at), "kind": r.kind, "node": r.node, "outcome": r.outcome,
+               "data": r.data or {}} for r in rows]
+    return watch_state(events, node)

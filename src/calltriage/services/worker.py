@@ -185,8 +185,12 @@ class Worker:
         probed = list(job.probed)
         retry: float | None = None
         try:
+            first = True
             while True:
-                result = service.advance(job.incident_id)
+                # "watch again" (desk, API): the first round watches the current step again
+                result = service.watch(job.incident_id) if first and job.kind == "watch" else \
+                    service.advance(job.incident_id)
+                first = False
                 probed.extend(result.probed)
                 report(probed=probed, waiting_for=result.waiting_for)
                 if not self.queue.take_again(job, self.name):

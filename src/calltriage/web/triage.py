@@ -26,3 +26,12 @@ def may_probe(ct: WebState, op: OperatorInfo, view: dict[str, Any]) -> None:
     if not op.actor.may_act_at(view["level"]):
         raise Forbidden(f"{op.name} works at level {op.level}, incident {view['id']} is at level {view['level']}: "
                         f"ask a level-{view['level']} operator or an admin")
+
+
+def may_watch(ct: WebState, op: OperatorInfo, view: dict[str, Any]) -> None:
+    """Watching again acts on the incident (``may_probe``) and needs a watch step to watch."""
+    may_probe(ct, op, view)
+    step = ct.services.incidents.next_step(view["id"])
+    if step.get("watch") is None:
+        raise InvalidAnswer(f"step {step['node']} of incident {view['id']} asks the user for nothing, so there is "
+                            "nothing to watch: answer it or run the probes")

@@ -31,6 +31,7 @@ _CAUSES: dict[str, RefusalCause] = {
     "bad-password": "bad-password",
     "unknown-user": "unknown-user",
     "disabled": "disabled",
+    "tls-required": "tls-required",
     "db-error": "server-error",
 }
 

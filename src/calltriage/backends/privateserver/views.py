@@ -37,7 +37,7 @@ SESSION_EVENTS: dict[str, EventKind] = {"CONNECT": "connected", "REGISTER": "reg
 AUTH_FAILURES: dict[str, RefusalCause] = {
     "SIP_BAD_CREDENTIALS": "bad-password", "SIP_UNKNOWN_ACCOUNT": "unknown-user",
     "SIP_ACCOUNT_DISABLED": "disabled", "SIP_AUTH_SERVICE_ERROR": "server-error", "SIP_AUTH_FAILURE": "other",
-    "SIP_TLS_REQUIRED": "other",
+    "SIP_TLS_REQUIRED": "tls-required",
 }
 #: disposition -> the SIP code it stands for when the view has no hangup code
 DISPOSITION_CODES = {"ANSWERED": 200, "BUSY": 486, "NO_ANSWER": 480, "NO ANSWER": 480}

@@ -16,7 +16,7 @@ from calltriage.web.api.schemas import MAX_ID, JobOut, Loose, OpenIncident, erro
 from calltriage.web.deps import ApiOperator, Ct
 from calltriage.web.jsonresp import JSONResponse
 from calltriage.web.state import WebState
-from calltriage.web.triage import may_probe
+from calltriage.web.triage import may_probe, may_watch
 
 router = APIRouter(tags=["triage"])
 IncidentId = Annotated[int, Path(ge=1, le=MAX_ID, description="Incident id.")]
@@ -43,6 +43,17 @@ def start(incident_id: IncidentId, ct: Ct, op: ApiOperator) -> JSONResponse:
     """Run the probes for the incident's current step and every check after it (409 if they already run)."""
     may_probe(ct, op, brief(ct.services.store, incident_id))
     ct.jobs.submit(incident_id, actor=op.actor)
+    return _accepted(ct, incident_id)
+
+
+@router.post("/incidents/{incident_id}/watch", status_code=202,
+             responses={202: {"model": JobOut}, **errors(403, 404, 409, 422)})
+def watch_again(incident_id: IncidentId, ct: Ct, op: ApiOperator) -> JSONResponse:
+    """Watch the server again for the user's action on the current watch step (force a reconnection,
+    place a test call), looking from the moment the user was first asked; then the probes go on.
+    422 when the current step asks the user for nothing; follow the job at ``GET …/triage``."""
+    may_watch(ct, op, brief(ct.services.store, incident_id))
+    ct.jobs.submit(incident_id, actor=op.actor, kind="watch")
     return _accepted(ct, incident_id)
 
 

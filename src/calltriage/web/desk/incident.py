@@ -44,6 +44,8 @@ def render_incident(request: Request, op: Any, incident_id: int, *, draft: dict[
     node = spec.node(view.current) if view.current else None
     events = timeline(list(view.events or []), spec)
     job = ct.jobs.status(incident_id)
+    # a watch step: what the server showed so far ("no evidence yet" offers "watch again")
+    watch = ct.services.incidents.next_step(incident_id).get("watch") if node else None
     parts = ct.services.incidents.walked(view.model_dump())
     kept = {k: v for k, v in (draft or {}).items() if k in TEXT_FIELDS and isinstance(v, str) and v.strip()}
     return page(request, "incident.html", {
@@ -51,6 +53,7 @@ def render_incident(request: Request, op: Any, incident_id: int, *, draft: dict[
         "choices": [(k, o.label or k) for k, o in node.outcomes.items()] if node else [],
         "acts": cases.actions(incident_id, op.actor, view),
         "job": job,
+        "watch": watch,
         # While probes run the page reloads itself (no JavaScript needed) to show the next instruction.
         "refresh": 3 if job["state"] == "running" and not draft else None,
         "probes": [e for e in events if e["result"] and not e["superseded"]][-8:],

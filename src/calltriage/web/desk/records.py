@@ -21,7 +21,7 @@ from calltriage.web.desk.guard import csrf_protect
 from calltriage.web.desk.incident import IncidentId, failed
 from calltriage.web.desk.render import page, redirect
 from calltriage.web.state import state
-from calltriage.web.triage import may_probe
+from calltriage.web.triage import may_probe, may_watch
 
 router = APIRouter(include_in_schema=False)
 posts = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -74,6 +74,21 @@ def run_probes(request: Request, op: DeskOperator, incident_id: IncidentId) -> R
         return redirect(request, back, exc.message, "warn" if isinstance(exc, Conflict) else "error")
     return redirect(request, back, "Probes are running." if ct.jobs.configured else
                     "Probes started, but " + NO_SERVER + ".", "info" if ct.jobs.configured else "warn")
+
+
+@posts.post("/incidents/{incident_id}/watch")
+def watch_again(request: Request, op: DeskOperator, incident_id: IncidentId) -> Response:
+    """"Watch again" on a watch step that saw nothing (the same service call as the CLI and API)."""
+    ct = state(request)
+    back = f"/incidents/{incident_id}"
+    try:
+        may_watch(ct, op, brief(ct.services.store, incident_id))
+        ct.jobs.submit(incident_id, actor=op.actor, kind="watch")
+    except CalltriageError as exc:
+        if exc.http_status == 404:
+            raise
+        return redirect(request, back, exc.message, "warn" if isinstance(exc, Conflict) else "error")
+    return redirect(request, back, "Watching the server again for the user's action.")
 
 
 @posts.post("/incidents/{incident_id}/attachments")

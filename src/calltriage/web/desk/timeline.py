@@ -59,5 +59,7 @@ def timeline(events: list[EventOut], spec: PlaybookSpec) -> list[dict[str, Any]]
             "outcome": e.outcome, "outcome_label": outcome_label(spec, e.node, e.outcome),
             "note": e.note if not result else "", "detail": _detail(e), "superseded": e.superseded,
             "result": readable(result) if result else None, "raw": result,
+            # an automatic move names what it rests on; a close says what to do
+            "evidence": (e.data or {}).get("evidence") or [], "instruction": (e.data or {}).get("instruction"),
         })
     return out
