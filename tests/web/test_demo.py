@@ -21,12 +21,12 @@ def test_the_demo_has_the_cast_and_incidents_at_every_level_and_state(db_url: st
         assert {o.name: o.role for o in operators.all()} == {"ana": "L1", "ben": "L2", "cy": "L3",
                                                              "admin": "admin"}
         assert operators.authenticate("ben", DEMO_PASSWORD).level == 2
-        items, _ = services.incidents.list_incidents(limit=100)
-        assert {i["level"] for i in items if i["status"] == "open"} == {1, 2, 3}
-        assert {i["status"] for i in items} == {"open", "closed"}
+        items = services.cases.list(limit=100).items
+        assert {i.level for i in items if i.status == "open"} == {1, 2, 3}
+        assert {i.status for i in items} == {"open", "closed"}
         # a handoff continued one of them in "Connection issues"
-        assert "connection-issues" in {i["playbook"] for i in items}
-        assert len({i["current"] for i in items if i["current"]}) >= 5
+        assert "connection-issues" in {i.playbook for i in items}
+        assert len({i.current for i in items if i.current}) >= 5
     finally:
         services.close()
 

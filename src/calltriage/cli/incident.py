@@ -85,7 +85,7 @@ def list_(
 ) -> None:
     """List incidents, newest first."""
     found = app_for().cases.list(status=status, level=level, query=search, limit=limit, offset=offset)
-    items, total = [i.model_dump(mode="json", exclude={"events"}) for i in found.items], found.total
+    items, total = [i.model_dump(mode="json") for i in found.items], found.total
     if json_out:
         emit_json({"total": total, "items": items})
         return

@@ -36,7 +36,7 @@ from calltriage.engine.spec import PlaybookSpec
 from calltriage.errors import Conflict, Forbidden, InvalidAnswer
 from calltriage.services.catalog import PlaybookCatalog
 from calltriage.services.evidence import close_instruction, decisions, summary_note
-from calltriage.services.queues import count, incident_filters, incident_json, not_found
+from calltriage.services.queues import incident_json, not_found
 from calltriage.services.rules import (
     check_close,
     check_escalation,
@@ -45,7 +45,6 @@ from calltriage.services.rules import (
     close_choices,
 )
 from calltriage.services.steps import current_step
-from calltriage.services.views import incident_view
 from calltriage.store import Store
 from calltriage.store.models import Event, Incident
 
@@ -104,18 +103,6 @@ class IncidentService:
 
     def next_step(self, incident_id: int) -> dict[str, Any]:
         return current_step(self.store, self.catalog, incident_id)
-
-    def list_incidents(self, *, status: str | None = None, level: int | None = None, query: str | None = None,
-             limit: int = 50, offset: int = 0, order: str = "recent") -> tuple[list[dict[str, Any]], int]:
-        if not 1 <= limit <= 500 or offset < 0:
-            raise InvalidAnswer("limit must be 1..500 and offset >= 0")
-        filters = incident_filters(status=status, level=level, query=query)
-        sort = Incident.id.desc() if order == "recent" else Incident.updated_at.asc()
-        with self.store.read() as session:
-            total = count(session, filters)
-            rows = session.scalars(select(Incident).where(*filters).order_by(sort).limit(limit).offset(offset))
-            items = [incident_view(row, None) for row in rows]
-        return items, total
 
     # -- changing ----------------------------------------------------------------------------
     def open(self, *, playbook_id: str, caller: str, callee: str, summary: str = "", reporter: str = "",
