@@ -28,6 +28,9 @@ def test_a_double_click_on_an_answer_answers_only_that_step(served: tuple[Desk, 
     ana.dblclick("button:has-text('Requirements are met')")
     expect(ana.locator("#step .step-id")).to_have_text("intake.client_error_message")
     ana.wait_for_load_state("networkidle")
+    # the page's answer buttons take clicks once armed (a double click's second click is ignored before):
+    # wait for that state instead of racing its timer
+    ana.locator("html.armed").wait_for(state="attached")
     # Two clicks 150 ms apart at the same place: the second lands where "User offline" (a hand-off) will be.
     box = ana.locator("button:has-text('A licence problem')").bounding_box()
     ana.mouse.click(box["x"] + 5, box["y"] + 5)
