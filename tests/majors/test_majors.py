@@ -17,8 +17,8 @@ from calltriage.services.context import App, build_app
 from calltriage.services.findings import finding_of
 from calltriage.services.incidents import Actor
 from calltriage.services.majors import MajorService, MajorSettings
+from tests.cast import ANA, BEN
 
-ANA, BEN = Actor("ana", 1), Actor("ben", 2)
 PROBE = Actor("calltriage")
 
 

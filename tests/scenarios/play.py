@@ -16,12 +16,12 @@ from typing import Any
 
 from calltriage.probes.runner import ProbeRunner
 from calltriage.services.context import build_app
-from calltriage.services.incidents import Actor
 from calltriage.services.triage import TriageService
+from tests.cast import ANA, BEN, CY
 from tests.probes.conftest import settings_for
 from tests.scenarios.stage import Stage
 
-OPERATORS = {1: Actor("ana", 1), 2: Actor("ben", 2), 3: Actor("cy", 3)}
+OPERATORS = {1: ANA, 2: BEN, 3: CY}
 WATCH_AGAIN = "watch-again"
 WAIT = 4.0  # seconds each watch gives the user (the playbook says 60-120 s; the user acts at once)
 SEED = "user-cant-call-professional"

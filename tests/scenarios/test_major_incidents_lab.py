@@ -15,13 +15,12 @@ import pytest
 
 from calltriage.probes.runner import ProbeRunner
 from calltriage.services.context import App, build_app
-from calltriage.services.incidents import Actor
 from calltriage.services.triage import TriageService
+from tests.cast import ANA, BEN
 from tests.probes.conftest import settings_for
 
 pytestmark = pytest.mark.lab
 
-ANA, BEN = Actor("ana", 1), Actor("ben", 2)
 
 
 @pytest.fixture

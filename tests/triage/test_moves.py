@@ -8,11 +8,10 @@ from typing import Any, cast
 import pytest
 
 from calltriage.services.context import App, build_app
-from calltriage.services.incidents import Actor
 from calltriage.services.triage import TriageService
+from tests.cast import ANA, BEN
 from tests.triage.scripted import FAIL, HEALTHY, OK, ScriptedRunner, says
 
-ANA, BEN = Actor("ana", 1), Actor("ben", 2)
 L1_OK = {**HEALTHY, "registrar.reconnection": says(OK, "alice registered again over TLS"),
          "calls.test_call": says(OK, "alice's call to +15550100 was answered (200 OK)"),
          "calls.to_callee": says(FAIL, "alice's call to bob failed: 480 (the callee is not registered)")}

@@ -11,11 +11,9 @@ import pytest
 
 from calltriage.errors import Conflict, InvalidAnswer
 from calltriage.services.context import App, build_app
-from calltriage.services.incidents import Actor
 from calltriage.services.triage import TriageService
+from tests.cast import ANA
 from tests.triage.scripted import FAIL, HEALTHY, OK, ScriptedRunner, says, silence
-
-ANA = Actor("ana", 1)
 
 
 @pytest.fixture
