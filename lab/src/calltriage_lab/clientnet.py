@@ -10,7 +10,7 @@
 
 Topology (per network, addresses from the benchmarking ranges 198.18.0.0/16 and 198.19.0.0/16):
 device ``<p>-device`` (198.19.s.2/29) -> router ``<p>-router`` (LAN 198.19.s.1, WAN 198.18.s.2/30,
-masquerade with random ports, unsolicited inbound dropped) -> host veth 198.18.s.1, where the
+masquerade with fully random ports, unsolicited inbound dropped) -> host veth 198.18.s.1, where the
 lab's ports are DNAT-ed to Kamailio on 127.0.0.1 (``route_localnet``). Kamailio sees the router's
 WAN address and port, as a real server sees a client behind NAT. Inside the device namespace the
 name ``localhost`` resolves to the host veth, so the app verifies the lab's certificate as usual.
@@ -149,8 +149,22 @@ class ClientNetwork:
         return sorted(_registry_by_name(lab_dir).values(), key=lambda e: str(e["name"]))
 
     # ---------- impairments (live) ----------
-    def expire_nat(self) -> int:
-        """The router forgets its NAT bindings (as when their timeout passes); returns how many."""
+    def expire_nat(self, idle_deadline: float = 30.0) -> int:
+        """The router forgets its NAT bindings, as when their timeout passes; returns how many.
+
+        A binding times out only on an idle flow, so this first waits until no binding has been
+        refreshed for a second (a delayed TCP ACK still in flight would otherwise cross the
+        flush, leave by a new public port, get the old connection reset before the app sends
+        anything, and turn "the app's next request finds a dead connection" into "the app opened
+        a new one"). A flow that never goes quiet within ``idle_deadline`` is flushed anyway.
+        """
+        end = time.monotonic() + idle_deadline
+        while time.monotonic() < end:
+            first = _binding_timeouts(self.nat_bindings())
+            time.sleep(1.1)
+            second = _binding_timeouts(self.nat_bindings())
+            if all(second[key] < first.get(key, second[key] + 1) for key in second):
+                break  # every binding counted down for a second: nothing refreshed it
         before = len(self.nat_bindings())
         netcmd.run("conntrack", "-F", netns=self.router_ns, check=False)
         return before
@@ -250,6 +264,18 @@ class ClientNetwork:
                 return True
             time.sleep(0.2)
         return not self.nat_bindings()
+
+
+def _binding_timeouts(lines: list[str]) -> dict[str, int]:
+    """``{original tuple: seconds left}`` from ``conntrack -L`` lines (the countdown restarts on
+    every packet of the flow)."""
+    out: dict[str, int] = {}
+    for line in lines:
+        fields = line.split()
+        if len(fields) > 2 and fields[2].isdigit():
+            key = " ".join([fields[0], *[f for f in fields if f.startswith(("src=", "dst=", "sport=", "dport="))][:4]])
+            out[key] = int(fields[2])
+    return out
 
 
 def _registry_by_name(lab_dir: Path) -> dict[str, dict[str, Any]]:

@@ -45,7 +45,7 @@ def build(net: ClientNetwork) -> None:
     run("ip", "-n", d, "route", "add", "default", "via", router_lan)
     netcmd.sysctl("net.ipv4.ip_forward", 1, netns=r)
     netcmd.nft(f"""table ip {i} {{
-  chain nat_out {{ type nat hook postrouting priority srcnat; oifname "{i}w" masquerade random; }}
+  chain nat_out {{ type nat hook postrouting priority srcnat; oifname "{i}w" masquerade fully-random; }}
   chain wan_forward {{ type filter hook forward priority filter; policy accept;
     iifname "{i}w" ct state != {{ established, related }} drop; }}
   chain wan_input {{ type filter hook input priority filter; policy accept;
