@@ -30,34 +30,6 @@ class EventOut(_Out):
     superseded: bool = False  # on a branch an override abandoned: shown, but no longer current
 
 
-class IncidentOut(_Out):
-    id: int
-    status: str
-    level: int
-    resolution: str | None
-    category: str | None
-    handoff: str | None
-    caller: str
-    callee: str
-    summary: str
-    reporter: str
-    assignee: str | None
-    playbook: str
-    playbook_version: str
-    current: str | None
-    revision: int
-    opened_at: str | None
-    updated_at: str | None
-    closed_at: str | None
-    escalations: list[dict[str, Any]]
-    path: list[str]
-    playbooks: list[dict[str, Any]] | None = None  # the playbooks walked (handoffs), in order
-    major: int | None = None  # the major incident it belongs to
-    complaint: str | None = None  # the intake's complaint (Kepner-Tregoe), when opened with one
-    intake: dict[str, Any] | None = None
-    events: list[EventOut] | None = None
-
-
 class IncidentRow(_Out):
     """One row of every incident list (desk queues and search, API lists, `incident list --json`):
     the plain columns, read without the run state."""
@@ -93,6 +65,12 @@ class IncidentListItem(IncidentRow):
     major: int | None = None
     complaint: str | None = None
     intake: dict[str, Any] | None = None
+
+
+class IncidentOut(IncidentListItem):
+    """One incident, whole: a list row plus its timeline (``events``, when asked for)."""
+
+    events: list[EventOut] | None = None
 
 
 class RowPage(_Out):
