@@ -111,6 +111,17 @@ def kamailio_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         lab.cleanup()
 
 
+@pytest.fixture(scope="module")
+def ps_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One PrivateServer lab with the cast, shared by a module's tests (it takes seconds to start)."""
+    require_privateserver()
+    lab = _new_lab(tmp_path_factory.mktemp("ps-lab"), True, {"backend": "privateserver"})
+    try:
+        yield lab
+    finally:
+        lab.cleanup()
+
+
 @pytest.fixture
 def lab_factory(tmp_path: Path) -> Iterator[Callable[..., Any]]:
     require_kamailio()

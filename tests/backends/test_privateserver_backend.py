@@ -4,7 +4,6 @@ cannot read (grant, column, view, port, NRPE) is "cannot tell" / ``unknown``, ne
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,25 +13,11 @@ import pytest
 from calltriage.backends.port import CallAttempts, CannotTell, DirectoryEntry, RegistrationEvents, Registrations
 from calltriage.config import ServerSettings
 from tests.backends.contract import ask, backend_for
-from tests.lab_fixtures import provision_cast, require_pjsua2, require_privateserver
+from tests.lab_fixtures import require_pjsua2
 from tests.probes.conftest import settings_for
 from tests.probes.helpers import call, register
 
 pytestmark = pytest.mark.lab
-
-
-@pytest.fixture(scope="module")
-def ps_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    require_privateserver()
-    from calltriage_lab.privateserver import PrivateServerLab
-
-    lab = PrivateServerLab(tmp_path_factory.mktemp("ps-backend"))
-    try:
-        lab.start()
-        provision_cast(lab)
-        yield lab
-    finally:
-        lab.cleanup()
 
 
 def settings(lab: Any, **privateserver: Any) -> ServerSettings:

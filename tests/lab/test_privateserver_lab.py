@@ -8,7 +8,6 @@ import json
 import stat
 import subprocess
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pymysql
@@ -22,21 +21,6 @@ from tests.probes.helpers import call, call_answered, register
 
 pytestmark = pytest.mark.lab
 CHECK_NRPE = "/usr/lib/nagios/plugins/check_nrpe"
-
-
-@pytest.fixture(scope="module")
-def ps_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    require_privateserver()
-    from calltriage_lab.privateserver import PrivateServerLab
-    from tests.lab_fixtures import provision_cast
-
-    lab = PrivateServerLab(tmp_path_factory.mktemp("ps-lab"))
-    try:
-        lab.start()
-        provision_cast(lab)
-        yield lab
-    finally:
-        lab.cleanup()
 
 
 def reader(lab: Any) -> Any:
