@@ -96,6 +96,22 @@ def make_desk(db_url: str, *, hooks: WebhookSettings | None = None, server: Serv
     return Desk(app, services, operators, client, tokens), services
 
 
+def lab_desk_on(db_url: str, lab: Any, monkeypatch: pytest.MonkeyPatch, max_wait: float) -> Iterator[Desk]:
+    """A desk whose probes talk to ``lab`` through the config file the lab writes, read from
+    CALLTRIAGE_CONFIG exactly as `calltriage serve` reads it (a fixture body: yields once)."""
+    from calltriage.settings import Settings
+    from tests.probes.conftest import settings_for
+
+    source = settings_for(lab).source
+    assert source is not None
+    monkeypatch.setenv("CALLTRIAGE_CONFIG", source)
+    server = Settings.from_environment({"CALLTRIAGE_CONFIG": source}).server_settings()
+    made, services = make_desk(db_url, server=server, max_wait=max_wait)
+    with made.client:
+        yield made
+    services.close()
+
+
 @pytest.fixture
 def desk(db_url: str) -> Iterator[Desk]:
     made, services = make_desk(db_url)

@@ -13,9 +13,7 @@ from typing import Any
 
 import pytest
 
-from calltriage.settings import Settings
-from tests.probes.conftest import settings_for
-from tests.web.conftest import Desk, login, make_desk
+from tests.web.conftest import Desk, lab_desk_on, login
 
 pytestmark = pytest.mark.lab
 
@@ -32,14 +30,7 @@ def lab(lab_factory: Callable[..., Any]) -> Any:
 
 @pytest.fixture
 def lab_desk(db_url: str, lab: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
-    settings = settings_for(lab)
-    assert settings.source is not None
-    monkeypatch.setenv("CALLTRIAGE_CONFIG", settings.source)
-    server = Settings.from_environment({"CALLTRIAGE_CONFIG": settings.source}).server_settings()
-    made, services = make_desk(db_url, server=server, max_wait=WAIT)
-    with made.client:
-        yield made
-    services.close()
+    yield from lab_desk_on(db_url, lab, monkeypatch, max_wait=WAIT)
 
 
 def follow(desk: Desk, incident_id: int, actions: dict[str, Callable[[], Any]] | None = None,

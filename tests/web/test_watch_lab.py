@@ -8,9 +8,7 @@ from typing import Any
 
 import pytest
 
-from calltriage.settings import Settings
-from tests.probes.conftest import settings_for
-from tests.web.conftest import Desk, csrf_of, login, make_desk
+from tests.web.conftest import Desk, csrf_of, lab_desk_on, login
 from tests.web.test_triage_lab import follow
 
 pytestmark = pytest.mark.lab
@@ -24,14 +22,7 @@ def lab(lab_factory: Callable[..., Any]) -> Any:
 
 @pytest.fixture
 def lab_desk(sqlite_db_url: str, lab: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
-    settings = settings_for(lab)
-    assert settings.source is not None
-    monkeypatch.setenv("CALLTRIAGE_CONFIG", settings.source)
-    server = Settings.from_environment({"CALLTRIAGE_CONFIG": settings.source}).server_settings()
-    made, services = make_desk(sqlite_db_url, server=server, max_wait=WAIT)
-    with made.client:
-        yield made
-    services.close()
+    yield from lab_desk_on(sqlite_db_url, lab, monkeypatch, max_wait=WAIT)
 
 
 def test_a_silent_watch_waits_for_the_operator_who_watches_again_from_the_api_and_the_desk(
