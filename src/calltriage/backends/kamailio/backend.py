@@ -12,10 +12,11 @@ one, else from the calltriage config (``app_transport``, ``app_port``, ``min_cli
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, tzinfo
+from datetime import datetime
 from typing import Any
 
 from calltriage.backends import parts
+from calltriage.backends.base import BackendBase
 from calltriage.backends.kamailio import directory as dirs
 from calltriage.backends.kamailio import health, records, usrloc
 from calltriage.backends.kamailio.health import NO_DB, NO_RPC, STOCK_CALLS
@@ -34,10 +35,9 @@ from calltriage.backends.port import (
     RegistrationEvents,
     Registrations,
     ServicePart,
-    server_timezone,
     utc,
 )
-from calltriage.backends.sql import SqlReader, SqlUnavailable
+from calltriage.backends.sql import SqlUnavailable
 from calltriage.config import ServerSettings
 
 
@@ -47,20 +47,12 @@ def _rpc_cannot(exc: RpcUnavailable | RpcFault) -> CannotTell:
     return CannotTell(f"could not reach the control interface: {exc}")
 
 
-def _db_cannot(exc: SqlUnavailable) -> CannotTell:
-    return CannotTell(f"could not read the server's database: {exc}")
-
-
-class KamailioBackend:
+class KamailioBackend(BackendBase):
     name = "kamailio"
 
     def __init__(self, settings: ServerSettings, env: BackendEnv) -> None:
-        self.settings = settings
-        self.env = env
-        s = settings.server
-        self.tz: tzinfo = server_timezone(s.timezone)
+        super().__init__(settings, env)
         self._rpc: JsonRpcClient | None = None
-        self._db: SqlReader | None = None
         self._tables: dict[str, records.Table] = {}
         self._provisioning: dirs.Provisioning | None = None
 
@@ -75,18 +67,9 @@ class KamailioBackend:
             self._rpc = JsonRpcClient(url, ssl_context=self.env.ssl_context() if url.startswith("https") else None)
         return self._rpc
 
-    @property
-    def db(self) -> SqlReader | None:
-        s = self.settings.server
-        if s.accounts_db_url is None:
-            return None
-        if self._db is None or self._db.url != s.accounts_db_url:
-            if self._db is not None:
-                self._db.close()
-            self._db = SqlReader(s.accounts_db_url, s.accounts_db_password)
-            self._tables.clear()
-            self._provisioning = None
-        return self._db
+    def _forget_schema(self) -> None:
+        self._tables.clear()
+        self._provisioning = None
 
     @property
     def provisioning(self) -> dirs.Provisioning | None:
@@ -96,9 +79,6 @@ class KamailioBackend:
         if self._provisioning is None:
             self._provisioning = dirs.Provisioning(db)
         return self._provisioning
-
-    def _t(self, share: float = 0.3) -> float:
-        return self.env.op_timeout(share)
 
     async def _table(self, name: str) -> records.Table:
         table = self._tables.get(name)
@@ -146,7 +126,7 @@ class KamailioBackend:
                 events += [records.register_event(t, r, table) for t, r in rows]
             except SqlUnavailable as exc:
                 self._tables.pop("acc", None)
-                unavailable["accounting"] = str(_db_cannot(exc))
+                unavailable["accounting"] = str(self._db_cannot(exc))
         if not sources:
             if unavailable:
                 return CannotTell("; ".join(unavailable.values()))
@@ -174,7 +154,7 @@ class KamailioBackend:
                 rows = await records.fetch(db, table, "INVITE", account, since, self.tz, self._t(), targets)
             except SqlUnavailable as exc:
                 self._tables.pop(name, None)
-                unavailable[name] = str(_db_cannot(exc))
+                unavailable[name] = str(self._db_cannot(exc))
                 continue
             read += 1
             found += [records.call_attempt(t, r, table) for t, r in rows]
@@ -192,7 +172,7 @@ class KamailioBackend:
             exists = await dirs.subscriber_exists(db, account, t)
             numbers = await dirs.numbers_of(db, account, t)
         except SqlUnavailable as exc:
-            return _db_cannot(exc)
+            return self._db_cannot(exc)
         notes: list[str] = []
         record: Mapping[str, Any] | None = None
         prov = self.provisioning
@@ -221,7 +201,7 @@ class KamailioBackend:
         try:
             return await dirs.numbers_of(db, account, self._t())
         except SqlUnavailable as exc:
-            return _db_cannot(exc)
+            return self._db_cannot(exc)
 
     async def number_routes(self, number: str) -> NumberRoutes | CannotTell:
         db = self.db
@@ -231,7 +211,7 @@ class KamailioBackend:
         try:
             accounts = await dirs.routes_of(db, number, t)
         except SqlUnavailable as exc:
-            return _db_cannot(exc)
+            return self._db_cannot(exc)
         owners: tuple[str, ...] | None = None
         prov = self.provisioning
         if prov is not None:
@@ -284,11 +264,5 @@ class KamailioBackend:
         try:
             return await dirs.duplicate_numbers(db, timeout or self._t(1.0))
         except SqlUnavailable as exc:
-            return _db_cannot(exc)
+            return self._db_cannot(exc)
 
-    def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
-        self._tables.clear()
-        self._provisioning = None

@@ -12,10 +12,11 @@ are whole-truth only as far as that log goes (capability ``partial``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from calltriage.backends import parts
+from calltriage.backends.base import BackendBase
 from calltriage.backends.port import (
     AppConfig,
     BackendEnv,
@@ -30,12 +31,11 @@ from calltriage.backends.port import (
     RegistrationEvents,
     Registrations,
     ServicePart,
-    server_timezone,
     utc,
 )
 from calltriage.backends.privateserver import accounts, console, health, nrpe, records, sessions
 from calltriage.backends.privateserver import views as v
-from calltriage.backends.sql import SqlReader, SqlUnavailable
+from calltriage.backends.sql import SqlUnavailable
 from calltriage.config import ServerSettings
 
 NO_DB = "the appliance's views are not configured ([server] accounts_db_url)"
@@ -43,33 +43,14 @@ NO_QUERY = "no accounts query configured ([server.privateserver] accounts_query)
 CDR_RECORDS = "calls that reached routing (V_CDR) and calls refused at authentication (V_AUTH_EVENT)"
 
 
-def _db_cannot(exc: SqlUnavailable) -> CannotTell:
-    return CannotTell(f"could not read the appliance's views: {exc}")
-
-
-class PrivateServerBackend:
+class PrivateServerBackend(BackendBase):
     name = "privateserver"
+    db_label = "the appliance's views"
 
     def __init__(self, settings: ServerSettings, env: BackendEnv) -> None:
-        self.settings = settings
-        self.env = env
-        s = settings.server
-        self.cfg = s.privateserver
-        self.tz: tzinfo = server_timezone(s.timezone)
+        super().__init__(settings, env)
+        self.cfg = settings.server.privateserver
         self.views = v.views(self.cfg)
-        self._db: SqlReader | None = None
-
-    @property
-    def db(self) -> SqlReader | None:
-        s = self.settings.server
-        if s.accounts_db_url is None:
-            return None
-        if self._db is None:
-            self._db = SqlReader(s.accounts_db_url, s.accounts_db_password)
-        return self._db
-
-    def _t(self, share: float = 0.3) -> float:
-        return self.env.op_timeout(share)
 
     # ----- declarations -----
 
@@ -118,7 +99,7 @@ class PrivateServerBackend:
         try:
             rows = await self._session_rows(account, None)
         except SqlUnavailable as exc:
-            return _db_cannot(exc)
+            return self._db_cannot(exc)
         return sessions.current(account, rows, self.cfg, self.tz, datetime.now(UTC))
 
     async def registration_events(self, account: str, since: datetime) -> RegistrationEvents | CannotTell:
@@ -136,13 +117,13 @@ class PrivateServerBackend:
             events += sessions.events(rows, self.cfg, self.tz)
             read.append("sip_sessions")
         except SqlUnavailable as exc:
-            unavailable["sip_sessions"] = str(_db_cannot(exc))
+            unavailable["sip_sessions"] = str(self._db_cannot(exc))
         try:
             auth = await self._auth_rows(account, since)
             events += [v.refused_event(r, cause, self.tz) for r, cause in auth if _method(r) in (None, "REGISTER")]
             read.append("auth_events")
         except SqlUnavailable as exc:
-            unavailable["auth_events"] = str(_db_cannot(exc))
+            unavailable["auth_events"] = str(self._db_cannot(exc))
         if not read:
             return CannotTell("; ".join(unavailable.values()))
         events = sorted((e for e in events if _after(e.time, e.precise, since)), key=lambda e: e.time)
@@ -179,13 +160,13 @@ class PrivateServerBackend:
             found += await records.cdr(self.db, self.views["cdr"], account, numbers, since, self.tz, self._t())
             read += 1
         except SqlUnavailable as exc:
-            unavailable["cdr"] = str(_db_cannot(exc))
+            unavailable["cdr"] = str(self._db_cannot(exc))
         try:
             auth = await self._auth_rows(account, since)
             found += [v.refused_call(r, cause, account, self.tz) for r, cause in auth if _method(r) == "INVITE"]
             read += 1
         except SqlUnavailable as exc:
-            unavailable["auth_events"] = str(_db_cannot(exc))
+            unavailable["auth_events"] = str(self._db_cannot(exc))
         if not read:
             return CannotTell("; ".join(unavailable.values()))
         if targets:
@@ -217,7 +198,7 @@ class PrivateServerBackend:
         try:
             return await accounts.fetch(self.db, self.cfg.accounts_query, column, value, self._t())
         except SqlUnavailable as exc:
-            return _db_cannot(exc)
+            return self._db_cannot(exc)
 
     async def _changes(self, account: str) -> list[str] | CannotTell:
         """Recent configuration changes of the account (V_AUDIT_EVENT), newest first."""
@@ -261,11 +242,6 @@ class PrivateServerBackend:
         if url is None:
             return CannotTell("the appliance's console health URL is not configured ([server] console_url)")
         return await console.health(url, self.env.ssl_context(), timeout)
-
-    def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
 
 
 def _method(row: Mapping[str, Any]) -> str | None:
