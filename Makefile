@@ -6,6 +6,9 @@ DATA := var
 DB := $(DATA)/calltriage.sqlite
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Test processes (pytest-xdist). Most lab tests wait on a SIP server, a device or a time-out, not
+# on the CPU, so 4 processes finish about twice as fast as one even on 2 cores (docs/performance.md).
+TEST_WORKERS ?= 4
 
 .PHONY: help deps venv a11y-deps run demo test lint typecheck unit bench clean wheel-check
 
@@ -49,10 +52,10 @@ typecheck: venv
 	$(BIN)/mypy
 
 unit: venv
-	$(BIN)/pytest -q -m "not lab and not browser"
+	$(BIN)/pytest -q -n $(TEST_WORKERS) -m "not lab and not browser"
 
 test: deps venv a11y-deps lint typecheck
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS)
 	$(MAKE) wheel-check
 
 # The built wheel, installed into a fresh venv outside the checkout, finds its playbooks and runs an incident.
