@@ -80,13 +80,16 @@ TO_L3 = by_level(TO_SUSPECTED_CLIENT_BUG, "ana", "ben")
 
 def make_desk(db_url: str, *, hooks: WebhookSettings | None = None, server: ServerSettings | None = None,
               max_wait: float | None = None, workers: int = 4) -> tuple[Desk, App]:
-    """A desk with probe jobs against ``server`` (None: no SIP server configured; workers=0: jobs stay queued)."""
+    """A desk with probe jobs against ``server`` (None: no SIP server configured; workers=0: jobs stay
+    queued). A second desk on the same database (another `serve` process) finds the cast there."""
     services = build_app(db_url)
     operators = OperatorService(services.store, hasher=FAST_HASHER)
     tokens = {}
+    known = {op.name for op in operators.all()}
     for name, role in CAST:
-        operators.add(name, role, PASSWORD)
-        tokens[name] = operators.issue_token(name, "tests")[0]
+        if name not in known:
+            operators.add(name, role, PASSWORD)
+            tokens[name] = operators.issue_token(name, "tests")[0]
     operators.set_disabled("dora")
     settings = WebSettings(secret_key=SECRET, webhooks=hooks or WebhookSettings())
     webhooks = WebhookService(services.store, settings.webhooks)

@@ -84,6 +84,74 @@ def test_an_address_trying_many_names_is_throttled(desk: Desk) -> None:
     assert try_login(browser, "ben", PASSWORD).status_code == 429  # type: ignore[attr-defined]
 
 
+def test_two_serve_processes_on_one_database_count_the_same_failures(db_url: str) -> None:
+    """Behind a reverse proxy N desks share the database: N processes must not give N times the tries."""
+    from tests.web.conftest import make_desk
+
+    first, first_services = make_desk(db_url, workers=0)
+    second, second_services = make_desk(db_url, workers=0)  # the cast already exists: the same operators
+    try:
+        one = TestClient(first.app, base_url="http://testserver")
+        other = TestClient(second.app, base_url="http://testserver")
+        codes = [try_login(one if i % 2 else other, "ana", "wrong horse battery").status_code  # type: ignore[attr-defined]
+                 for i in range(5)]
+        assert codes == [401] * 5
+        for browser in (one, other):
+            refused = try_login(browser, "ana", PASSWORD)
+            assert refused.status_code == 429  # type: ignore[attr-defined]
+            assert 800 <= int(refused.headers["Retry-After"]) <= 900  # type: ignore[attr-defined]
+        listed = login(second, "admin").get("/admin").text.split("Login lockouts", 1)[1]
+        assert "ana" in listed
+    finally:
+        first_services.close()
+        second_services.close()
+
+
+def test_a_lockout_is_audited_once_when_failures_race(db_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    from calltriage.services.login_throttle import LoginThrottle
+    from calltriage.store import Store
+
+    caplog.set_level(logging.WARNING, logger="calltriage.audit")
+    store = Store(db_url)
+    throttles = [LoginThrottle(store, per_account=5, per_address=1000) for _ in range(2)]
+    start = threading.Barrier(8)
+
+    def fail(i: int) -> None:
+        start.wait(60)
+        throttles[i % 2].failed("ben", f"198.51.100.{i}")
+
+    threads = [threading.Thread(target=fail, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    lockouts = [r.getMessage() for r in caplog.records if "login lockout: operator ben" in r.getMessage()]
+    assert len(lockouts) == 1, lockouts
+    with pytest.raises(TooManyRequests, match="operator 'ben'"):
+        throttles[1].check("ben", "203.0.113.9")
+    assert [(lo.kind, lo.who) for lo in throttles[0].recent()] == [("operator", "ben")]
+    store.dispose()
+
+
+def test_a_lockout_ends_and_the_name_may_try_again(sqlite_db_url: str) -> None:
+    from calltriage.services.login_throttle import LoginThrottle
+    from calltriage.store import Store
+
+    now = [1_800_000_000.0]
+    store = Store(sqlite_db_url)
+    throttle = LoginThrottle(store, per_account=2, per_address=1000, window=60, lockout=120, clock=lambda: now[0])
+    throttle.failed("cy", "192.0.2.1")
+    throttle.failed("cy", "192.0.2.1")
+    with pytest.raises(TooManyRequests) as refused:
+        throttle.check("cy", "192.0.2.1")
+    assert refused.value.retry_after == 120
+    now[0] += 121
+    throttle.check("cy", "192.0.2.1")  # the lockout ended; its failures left the window
+    throttle.failed("cy", "192.0.2.1")
+    throttle.check("cy", "192.0.2.1")  # one failure is not a lockout
+    store.dispose()
+
+
 def test_argon2_runs_in_at_most_two_slots_at_once() -> None:
     gate = HashGate(slots=2, wait=60)
     inside = 0

@@ -3,27 +3,34 @@
 A failed login counts against the name tried and the address it came from, in a sliding
 window. An operator name with ``per_account`` failures in the window is locked for
 ``lockout`` seconds (even the right password is refused then, so guessing cannot go on);
-an address with ``per_address`` failures is refused until its oldest failure leaves the
-window. A refusal is a ``TooManyRequests`` (HTTP 429) with ``Retry-After``; each lockout is
-written once to the ``calltriage.audit`` log and kept in ``recent`` for the admin page.
+an address with ``per_address`` failures is refused for a window. A refusal is a
+``TooManyRequests`` (HTTP 429) with ``Retry-After``; each lockout is written once to the
+``calltriage.audit`` log and listed by ``recent()`` for the admin page.
 
-State is per process (with ``serve --workers N`` an address gets N times the attempts): the
-point is to turn hours of guessing into years, not to count exactly.
+Failures and lockouts live in the database (tables ``login_failures`` and ``login_lockouts``),
+so every `serve` process behind a reverse proxy counts the same attempts: N processes do not give
+an attacker N times the tries. Failures older than the window, and lockouts that ended a week
+ago, are deleted as new failures come.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
 from calltriage.errors import TooManyRequests
+from calltriage.store import Store
+from calltriage.store.auth_models import LoginFailure, LoginLockout
 
 audit = logging.getLogger("calltriage.audit")
+KEEP_DAYS = 7  # ended lockouts stay listed on the admin page this long
 
 
 @dataclass(frozen=True)
@@ -35,64 +42,83 @@ class Lockout:
 
 
 class LoginThrottle:
-    def __init__(self, *, per_account: int = 5, per_address: int = 20, window: float = 900.0,
+    def __init__(self, store: Store, *, per_account: int = 5, per_address: int = 20, window: float = 900.0,
                  lockout: float = 900.0, clock: Callable[[], float] = time.time) -> None:
+        self.store = store
         self.per_account, self.per_address = per_account, per_address
         self.window, self.lockout, self.clock = window, lockout, clock
-        self._failures: dict[tuple[str, str], deque[float]] = {}
-        self._locked: dict[tuple[str, str], float] = {}
-        self.recent: deque[Lockout] = deque(maxlen=50)
-        self._lock = threading.Lock()
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), UTC)
 
     def check(self, name: str, address: str) -> None:
         """Raise ``TooManyRequests`` if this name or this address may not try now."""
-        now = self.clock()
-        with self._lock:
-            for key in (("operator", _norm(name)), ("address", address)):
-                wait = self._wait(key, now)
-                if wait > 0:
-                    what = f"operator {key[1]!r}" if key[0] == "operator" else "this address"
-                    raise TooManyRequests(f"too many failed logins for {what}: try again in "
-                                          f"{_minutes(wait)} or ask an admin to reset the password",
-                                          retry_after=math.ceil(wait))
+        now = self._now()
+        keys = (("operator", _norm(name)), ("address", _addr(address)))
+        with self.store.read() as session:
+            rows = session.execute(select(LoginLockout.kind, LoginLockout.who, LoginLockout.until).where(
+                LoginLockout.kind.in_([k for k, _ in keys]), LoginLockout.who.in_([w for _, w in keys]))).all()
+        until = {(r.kind, r.who): _utc(r.until) for r in rows}
+        for key in keys:
+            end = until.get(key)
+            if end is not None and end > now:
+                wait = (end - now).total_seconds()
+                what = f"operator {key[1]!r}" if key[0] == "operator" else "this address"
+                raise TooManyRequests(f"too many failed logins for {what}: try again in "
+                                      f"{_minutes(wait)} or ask an admin to reset the password",
+                                      retry_after=math.ceil(wait))
 
     def failed(self, name: str, address: str) -> None:
-        now = self.clock()
-        with self._lock:
-            for key, limit in ((("operator", _norm(name)), self.per_account), (("address", address), self.per_address)):
-                times = self._failures.setdefault(key, deque())
-                times.append(now)
-                while times and times[0] <= now - self.window:
-                    times.popleft()
-                if len(times) >= limit and key not in self._locked:
-                    until = now + (self.lockout if key[0] == "operator" else self.window)
-                    self._locked[key] = until
-                    entry = Lockout(key[0], key[1], until, len(times))
-                    self.recent.appendleft(entry)
-                    audit.warning("login lockout: %s %s after %d failed logins in %d s, until %s",
-                                  key[0], key[1], len(times), int(self.window),
-                                  time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(until)))
-            if len(self._failures) > 100_000:  # a flood of made-up names: forget the oldest half
-                for key in list(self._failures)[:50_000]:
-                    self._failures.pop(key, None)
+        now = self._now()
+        start = now - timedelta(seconds=self.window)
+        locked: list[Lockout] = []
+        for kind, who, limit in (("operator", _norm(name), self.per_account),
+                                 ("address", _addr(address), self.per_address)):
+            with self.store.write() as session:
+                session.execute(delete(LoginFailure).where(LoginFailure.at <= start))
+                session.execute(delete(LoginLockout).where(LoginLockout.until <= now - timedelta(days=KEEP_DAYS)))
+                session.execute(delete(LoginLockout).where(LoginLockout.kind == kind, LoginLockout.who == who,
+                                                           LoginLockout.until <= now))
+                session.add(LoginFailure(kind=kind, who=who, at=now))
+                session.flush()
+                count = session.execute(select(func.count()).select_from(LoginFailure).where(
+                    LoginFailure.kind == kind, LoginFailure.who == who, LoginFailure.at > start)).scalar_one()
+                if count < limit or session.get(LoginLockout, (kind, who)) is not None:
+                    continue
+                until = now + timedelta(seconds=self.lockout if kind == "operator" else self.window)
+                try:
+                    with session.begin_nested():
+                        session.add(LoginLockout(kind=kind, who=who, until=until, failures=count, at=now))
+                except IntegrityError:
+                    continue  # another process locked it at the same moment, and audited it
+                locked.append(Lockout(kind, who, until.timestamp(), count))
+        for entry in locked:
+            audit.warning("login lockout: %s %s after %d failed logins in %d s, until %s",
+                          entry.kind, entry.who, entry.failures, int(self.window),
+                          time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(entry.until)))
 
     def succeeded(self, name: str) -> None:
-        with self._lock:
-            self._failures.pop(("operator", _norm(name)), None)
+        with self.store.write() as session:
+            session.execute(delete(LoginFailure).where(LoginFailure.kind == "operator",
+                                                       LoginFailure.who == _norm(name)))
 
-    def _wait(self, key: tuple[str, str], now: float) -> float:
-        until = self._locked.get(key)
-        if until is None:
-            return 0.0
-        if until <= now:
-            del self._locked[key]
-            self._failures.pop(key, None)
-            return 0.0
-        return until - now
+    def recent(self, limit: int = 50) -> list[Lockout]:
+        """The newest lockouts, still running or not (for the admin page), newest first."""
+        with self.store.read() as session:
+            rows = session.execute(select(LoginLockout).order_by(LoginLockout.at.desc()).limit(limit)).scalars()
+            return [Lockout(r.kind, r.who, _utc(r.until).timestamp(), r.failures) for r in rows]
 
 
 def _norm(name: str) -> str:
     return name.strip().lower()[:120]
+
+
+def _addr(address: str) -> str:
+    return address[:120]
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)  # SQLite: naive UTC
 
 
 def _minutes(seconds: float) -> str:

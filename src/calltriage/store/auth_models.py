@@ -44,6 +44,32 @@ class ApiToken(Base):
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)  # None: never
 
 
+class LoginFailure(Base):
+    """One failed login, counted against the operator name tried and the client address; kept for
+    the throttle's window, shared by every `serve` process on the database."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(10))  # operator | address
+    who: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_login_failures_who", "kind", "who", "at"), Index("ix_login_failures_at", "at"))
+
+
+class LoginLockout(Base):
+    """An operator name or a client address refused until ``until`` (one row each, while it lasts)."""
+
+    __tablename__ = "login_lockouts"
+
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    who: Mapped[str] = mapped_column(String(120), primary_key=True)
+    until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    failures: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
 class WebhookDelivery(Base):
     """One POST of one timeline event to one URL; retried with back-off until delivered or given up."""
 

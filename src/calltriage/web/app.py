@@ -79,7 +79,7 @@ def create_app(services: App, settings: WebSettings, *, webhooks: WebhookService
         settings=settings,
         security=Security(settings.secret_key, session_hours=settings.session_hours, secure=settings.secure_cookies),
         graphs=GraphCache(),
-        throttle=LoginThrottle(),
+        throttle=LoginThrottle(services.store),
         jobs=jobs or default_jobs(services, None),
     )
 

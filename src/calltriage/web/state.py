@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from starlette.requests import Request
 
@@ -26,7 +26,7 @@ class WebState:
     security: Security
     graphs: GraphCache
     jobs: TriageJobs
-    throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    throttle: LoginThrottle
     reads_on_loop: bool = True  # see web/reads.py
 
 

@@ -32,7 +32,7 @@ def admin_page(request: Request, op: DeskAdmin) -> Response:
         "dispatcher_error": ct.dispatcher.last_error,
         "lockouts": [{"kind": lo.kind, "who": lo.who, "failures": lo.failures,
                       "until": datetime.fromtimestamp(lo.until, UTC).strftime("%Y-%m-%d %H:%M UTC")}
-                     for lo in ct.throttle.recent],
+                     for lo in ct.throttle.recent()],
     })
 
 
