@@ -439,6 +439,19 @@ def test_a_frozen_server_gives_verdicts_not_hangs(lab_factory, make_ctx, runner)
     assert "could not tell" in registration.summary
 
 
+def test_a_frozen_registrar_leaves_the_config_check_to_the_operator_naming_why(lab_factory, make_ctx, runner):
+    lab = lab_factory()
+    s = settings_for(lab, timeout=4.0)  # the registrar is asked once (half the deadline), not twice
+    lab.freeze()
+    try:
+        r = run(runner, "directory.client_config", make_ctx(s), account="caller")
+    finally:
+        lab.thaw()
+    assert r.status is ERROR
+    assert "did not finish within" not in r.summary  # not the runner's deadline: the probe's own answer
+    assert "could not tell" in r.summary and "control interface" in r.summary and "no REGISTER of alice" in r.summary
+
+
 def test_the_runner_reuses_one_tls_connection_per_service_account(lab_factory, make_ctx):
     lab = lab_factory()
     s = settings_for(lab)

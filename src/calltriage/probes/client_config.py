@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
-from calltriage.backends.port import AppConfig, RegistrationEvent, Registrations, need
+from calltriage.backends.port import AppConfig, CannotTell, RegistrationEvent, Registrations, need
 from calltriage.probes.base import ProbeContext
 from calltriage.probes.common import (
     FAIL,
@@ -97,9 +97,14 @@ class ClientConfigProbe(BaseProbe):
             elif latest.cause not in _CAUSE_WORDS:
                 reasons.append(f"the last REGISTER got {latest.code} {latest.reason}")
                 remedies.append(_REMEDY["other"])
-        reg = optional(await kit.backend.registrations(user))
-        if reg is not None:
-            ev["registration"] = reg.evidence()
+        registrar_down = events.unavailable.get("registrar") if events else None
+        if registrar_down:  # it just could not answer: asking again would only wait as long again
+            reg = None
+            ev["registration_unavailable"] = registrar_down
+        else:
+            reg = optional(await kit.backend.registrations(user))
+            if reg is not None:
+                ev["registration"] = reg.evidence()
         if entry.app is not None:
             transport = _transport_mismatch(entry.app, reg, outcomes)
             if transport:
@@ -127,6 +132,8 @@ class ClientConfigProbe(BaseProbe):
                 f"{latest.reason if latest else ''}: a server problem, not the app's settings)",
                 ev,
             )
+        if not outcomes and registrar_down:
+            need(CannotTell(f"no REGISTER of {user} recorded since {iso(since)}, and {registrar_down}"))
         if not outcomes and (reg is None or not reg.registered):
             return Verdict(
                 OK,
