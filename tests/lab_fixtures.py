@@ -111,9 +111,9 @@ def kamailio_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         lab.cleanup()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def ps_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """One PrivateServer lab with the cast, shared by a module's tests (it takes seconds to start)."""
+    """A fresh PrivateServer lab with the cast for one test (nothing one test does leaks into another)."""
     require_privateserver()
     lab = _new_lab(tmp_path_factory.mktemp("ps-lab"), True, {"backend": "privateserver"})
     try:
