@@ -218,3 +218,24 @@ def test_lab_up_without_backend_restarts_the_folders_own_lab_and_a_mismatch_is_r
         assert wrong.exit_code != 0 and "holds a privateserver lab" in str(wrong.output) + str(wrong.exception)
     finally:
         assert runner.invoke(app, ["down", "--dir", str(folder)]).exit_code == 0
+
+
+@pytest.mark.parametrize("daemon", ["console", "nrpe"])
+def test_a_daemon_port_taken_by_another_process_before_the_start_is_replaced(tmp_path: Any, daemon: str) -> None:
+    """Free ports are racy (parallel tests, other labs): a daemon whose port was taken gets another."""
+    import socket
+
+    require_privateserver()
+    from calltriage_lab.privateserver import PrivateServerLab
+
+    lab = PrivateServerLab(tmp_path / "ps")
+    taken = getattr(lab.ps_ports, daemon)
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", taken))
+        squatter.listen(1)
+        try:
+            lab.start()
+            assert getattr(lab.ps_ports, daemon) != taken
+            assert lab.nrpe.running() and lab.console.running()
+        finally:
+            lab.cleanup()

@@ -98,7 +98,7 @@ class NrpeSetup:
             lines += ["nrpe_user=nagios", "nrpe_group=nagios"]
         lines += [f"command[{name}]={cmd}" for name, cmd in self.commands().items()]
         self.config_path.write_text("\n".join(lines) + "\n")
-        self.log_path.touch()
+        self.log_path.write_text("")  # this start's lines only: readiness reads them
         if os.geteuid() == 0:
             nagios = pwd.getpwnam("nagios")
             for path in (self.log_path, self.option_file.parent, self.option_file):
@@ -108,8 +108,15 @@ class NrpeSetup:
         return [nrpe_binary(), "-c", str(self.config_path), "-4", "-f"]
 
     def listening(self) -> bool:
+        """NRPE says it listens on its port (a connection alone could reach another process that
+        took the port first) and the port accepts connections."""
+        if f"Listening for connections on port {self.port}" not in self.log_path.read_text(errors="replace"):
+            return False
         try:
             with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
                 return True
         except OSError:
             return False
+
+    def bind_failed(self) -> bool:
+        return "Address already in use" in self.log_path.read_text(errors="replace")

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from calltriage_lab.certs import SERVER_NAME
+from calltriage_lab.errors import LabStartError
 from calltriage_lab.ports import distinct_ports
 from calltriage_lab.privateserver.accounts import PsLabDB
 from calltriage_lab.privateserver.daemons import Daemon
@@ -75,6 +76,7 @@ class PrivateServerLab(KamailioLab):
                  ps_ports: PsPorts | None = None, **options: Any) -> None:
         super().__init__(directory, **options)
         self.db: PsLabDB = PsLabDB(database or PsLabDB.new_name(), self.dir / "secrets")  # type: ignore[assignment]
+        self._fixed_ps_ports = ps_ports is not None
         self.ps_ports = ps_ports or PsPorts.free(self.ports)
         self.nrpe = Daemon("nrpe", self.dir / "nrpe.out")
         self.console = Daemon("console", self.dir / "console.log")
@@ -118,16 +120,31 @@ class PrivateServerLab(KamailioLab):
         """Start the SIP engine; the first start also creates the database, NRPE and console."""
         super().start(timeout)
         try:
-            if not self.nrpe.running():
-                setup = self.nrpe_setup()
-                setup.write()
-                self.nrpe.start(setup.command(), setup.listening, timeout)
-            if not self.console.running():
-                self.console.start(self._console_command(), self._console_ready, timeout)
+            for attempt in range(3):
+                console_log = _size(self.console.log_path)
+                try:
+                    self._start_daemons(timeout)
+                    break
+                except LabStartError:
+                    # another process took a "free" port between our check and the daemon's bind
+                    taken = self.nrpe_setup().bind_failed() or _bind_failed(self.console.log_path, console_log)
+                    if self._fixed_ps_ports or attempt == 2 or not taken:
+                        raise
+                    self.nrpe.stop()
+                    self.console.stop()
+                    self.ps_ports = PsPorts.free(self.ports)
         except BaseException:
             self.shutdown()
             raise
         return self
+
+    def _start_daemons(self, timeout: float) -> None:
+        if not self.nrpe.running():
+            setup = self.nrpe_setup()
+            setup.write()
+            self.nrpe.start(setup.command(), setup.listening, timeout)
+        if not self.console.running():
+            self.console.start(self._console_command(), self._console_ready, timeout)
 
     def _console_command(self) -> list[str]:
         cert = self.cert_dir / "good"
@@ -183,3 +200,17 @@ class PrivateServerLab(KamailioLab):
         super().drop_registration(username)
         if had_contacts:
             self.db.record_session("UNREGISTER", username, "EXPIRED")
+
+
+def _size(path: Path) -> int:
+    return path.stat().st_size if path.exists() else 0
+
+
+def _bind_failed(log: Path, offset: int) -> bool:
+    """Whether the daemon's log, past ``offset``, says its port was taken."""
+    if not log.exists():
+        return False
+    with open(log, "rb") as f:
+        f.seek(offset)
+        text = f.read().decode(errors="replace").lower()
+    return "address already in use" in text
