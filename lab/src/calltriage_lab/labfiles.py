@@ -64,39 +64,46 @@ def read_secret(directory: Path, username: str) -> str:
         ) from None
 
 
-def _q(value: object) -> str:
+def toml_str(value: object) -> str:
     # TOML basic strings accept JSON's escapes
     return json.dumps(str(value))
 
 
-def server_toml(lab: KamailioLab, min_client_version: str = MIN_CLIENT_VERSION) -> str:
+def server_config(lab: Any, *, backend: str, heading: str, sources: list[str], server_tail: list[str],
+                  sections: list[str], min_client_version: str) -> str:
+    """The server config a lab writes: the ``[server]`` block every backend shares (``sources``:
+    how this backend reads the server; ``server_tail``: more ``[server]`` keys), the backend's own
+    ``sections``, then the two service accounts (password files, never passwords)."""
     lines = [
-        "# calltriage server config for the lab, written by `calltriage lab up`",
+        f"# calltriage server config for the {heading}",
         "[server]",
-        'backend = "kamailio"',
-        f"domain = {_q(lab.domain)}",
+        f"backend = {toml_str(backend)}",
+        f"domain = {toml_str(lab.domain)}",
         'host = "127.0.0.1"',
         f"sip_port = {lab.sip_port}        # UDP+TCP",
         f"tls_port = {lab.tls_port}",
-        f"tls_server_name = {_q(lab.server_name)}",
-        f"ca_file = {_q(lab.ca_file)}",
-        f"jsonrpc_url = {_q(lab.jsonrpc_url)}",
-        f"accounts_db_url = {_q(lab.db.url)}",
-        f"min_client_version = {_q(min_client_version)}",
-        "# what every app must use when no provisioning record says it per account",
-        'app_transport = "tls"',
-        f"app_port = {lab.tls_port}",
+        f"tls_server_name = {toml_str(lab.server_name)}",
+        f"ca_file = {toml_str(lab.ca_file)}",
+        *sources,
+        f"min_client_version = {toml_str(min_client_version)}",
+        *server_tail,
+        *sections,
     ]
-    if lab.enrichments:
-        lines += ["# the lab's routing script accounts every REGISTER outcome in acc", "acc_register_outcomes = true"]
     for role, username in (("a", "svc-a"), ("b", "svc-b")):
-        lines += [
-            "",
-            f"[server.service_accounts.{role}]",
-            f"username = {_q(username)}",
-            f"password_file = {_q(secret_path(lab.dir, username))}",
-        ]
+        lines += ["", f"[server.service_accounts.{role}]", f"username = {toml_str(username)}",
+                  f"password_file = {toml_str(secret_path(lab.dir, username))}"]
     return "\n".join(lines) + "\n"
+
+
+def server_toml(lab: KamailioLab, min_client_version: str = MIN_CLIENT_VERSION) -> str:
+    tail = ["# what every app must use when no provisioning record says it per account",
+            'app_transport = "tls"', f"app_port = {lab.tls_port}"]
+    if lab.enrichments:
+        tail += ["# the lab's routing script accounts every REGISTER outcome in acc", "acc_register_outcomes = true"]
+    return server_config(
+        lab, backend="kamailio", heading="lab, written by `calltriage lab up`",
+        sources=[f"jsonrpc_url = {toml_str(lab.jsonrpc_url)}", f"accounts_db_url = {toml_str(lab.db.url)}"],
+        server_tail=tail, sections=[], min_client_version=min_client_version)
 
 
 def lab_info(lab: KamailioLab, pid: int | None) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from calltriage_lab.labfiles import CONFIG_TOML, LAB_JSON, MIN_CLIENT_VERSION, secret_path
+from calltriage_lab.labfiles import CONFIG_TOML, LAB_JSON, MIN_CLIENT_VERSION, server_config, toml_str
 from calltriage_lab.privateserver.nrpe import COMMANDS
 from calltriage_lab.privateserver.server import PrivateServerLab
 
@@ -18,36 +18,17 @@ from calltriage_lab.privateserver.server import PrivateServerLab
 ACCOUNTS_QUERY = "SELECT username, number, route_order, disabled, edition, transport, port FROM V_SIP_ACCOUNT"
 
 
-def _q(value: object) -> str:
-    return json.dumps(str(value))
-
-
 def server_toml(lab: PrivateServerLab, min_client_version: str = MIN_CLIENT_VERSION) -> str:
-    lines = [
-        "# calltriage server config for the PrivateServer lab, written by `calltriage lab up --backend privateserver`",
-        "[server]",
-        'backend = "privateserver"',
-        f"domain = {_q(lab.domain)}",
-        'host = "127.0.0.1"',
-        f"sip_port = {lab.sip_port}        # UDP+TCP",
-        f"tls_port = {lab.tls_port}",
-        f"tls_server_name = {_q(lab.server_name)}",
-        f"ca_file = {_q(lab.ca_file)}",
-        f"accounts_db_url = {_q(lab.db.reader_url)}",
-        f"accounts_db_password_file = {_q(lab.db.reader_password_file)}",
-        f"min_client_version = {_q(min_client_version)}",
-        f"console_url = {_q(lab.console_url)}",
-        "",
-        "[server.privateserver]",
-        'nrpe_host = "127.0.0.1"',
-        f"nrpe_port = {lab.nrpe_port}",
-        f"nrpe_commands = [{', '.join(_q(c) for c in COMMANDS)}]",
-        f"accounts_query = {_q(ACCOUNTS_QUERY)}",
-    ]
-    for role, username in (("a", "svc-a"), ("b", "svc-b")):
-        lines += ["", f"[server.service_accounts.{role}]", f"username = {_q(username)}",
-                  f"password_file = {_q(secret_path(lab.dir, username))}"]
-    return "\n".join(lines) + "\n"
+    return server_config(
+        lab, backend="privateserver",
+        heading="PrivateServer lab, written by `calltriage lab up --backend privateserver`",
+        sources=[f"accounts_db_url = {toml_str(lab.db.reader_url)}",
+                 f"accounts_db_password_file = {toml_str(lab.db.reader_password_file)}"],
+        server_tail=[f"console_url = {toml_str(lab.console_url)}"],
+        sections=["", "[server.privateserver]", 'nrpe_host = "127.0.0.1"', f"nrpe_port = {lab.nrpe_port}",
+                  f"nrpe_commands = [{', '.join(toml_str(c) for c in COMMANDS)}]",
+                  f"accounts_query = {toml_str(ACCOUNTS_QUERY)}"],
+        min_client_version=min_client_version)
 
 
 def lab_info(lab: PrivateServerLab, pid: int | None) -> dict[str, Any]:

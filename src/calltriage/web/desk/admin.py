@@ -3,6 +3,7 @@ server's backend with the checks it can answer."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -23,6 +24,7 @@ router = APIRouter(include_in_schema=False)
 def admin_page(request: Request, op: DeskAdmin) -> Response:
     ct = state(request)
     server = ct.jobs.settings
+    now = time.time()
     return page(request, "admin.html", {
         "server": server_capabilities(server) if server is not None else None,
         "operators": ct.operators.all(),
@@ -30,7 +32,7 @@ def admin_page(request: Request, op: DeskAdmin) -> Response:
         "failed": ct.webhooks.deliveries(status="failed"),
         "recent": ct.webhooks.deliveries(limit=30),
         "dispatcher_error": ct.dispatcher.last_error,
-        "lockouts": [{"kind": lo.kind, "who": lo.who, "failures": lo.failures,
+        "lockouts": [{"kind": lo.kind, "who": lo.who, "failures": lo.failures, "active": lo.until > now,
                       "until": datetime.fromtimestamp(lo.until, UTC).strftime("%Y-%m-%d %H:%M UTC")}
                      for lo in ct.throttle.recent()],
     })
