@@ -206,6 +206,33 @@ def test_logout_makes_a_copied_session_cookie_useless(desk: Desk) -> None:
     assert stolen.get("/queue/open", follow_redirects=False).status_code == 303
 
 
+def test_logout_ends_this_browsers_session_and_not_the_operators_others(desk: Desk) -> None:
+    phone, laptop = login(desk, "ana"), login(desk, "ana")
+    copied = TestClient(desk.app, base_url="http://testserver", cookies={"ct_session": phone.cookies["ct_session"]})
+    page = phone.get("/queue/open")
+    assert phone.post("/logout", data={"csrf": csrf_of(page.text)}, follow_redirects=False).status_code == 303
+    assert copied.get("/queue/open", follow_redirects=False).status_code == 303  # this session ended
+    assert laptop.get("/queue/open", follow_redirects=False).status_code == 200  # the other one did not
+
+
+def test_a_logged_out_cookie_is_refused_by_another_serve_process(db_url: str) -> None:
+    from tests.web.conftest import make_desk
+
+    first, first_services = make_desk(db_url, workers=0)
+    second, second_services = make_desk(db_url, workers=0)  # same database, same secret key
+    try:
+        browser = login(first, "ana")
+        cookie = {"ct_session": browser.cookies["ct_session"]}
+        elsewhere = TestClient(second.app, base_url="http://testserver", cookies=cookie)
+        page = browser.get("/queue/open")
+        browser.post("/logout", data={"csrf": csrf_of(page.text)}, follow_redirects=False)
+        assert elsewhere.get("/queue/open", follow_redirects=False).status_code == 303
+        assert login(second, "ana").get("/queue/open", follow_redirects=False).status_code == 200
+    finally:
+        first_services.close()
+        second_services.close()
+
+
 def test_a_password_change_ends_every_session(desk: Desk) -> None:
     browser = login(desk, "ana")
     desk.operators.set_password("ana", "another horse battery staple")

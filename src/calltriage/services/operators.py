@@ -170,7 +170,7 @@ class OperatorService:
         return info
 
     def end_sessions(self, operator_id: int) -> None:
-        """Log the operator out everywhere (logout): every signed session cookie of theirs stops working."""
+        """Log the operator out everywhere: every signed session cookie of theirs stops working."""
         with self.store.write() as session:
             row = session.get(Operator, operator_id)
             if row is not None:

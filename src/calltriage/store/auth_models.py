@@ -44,6 +44,18 @@ class ApiToken(Base):
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)  # None: never
 
 
+class EndedSession(Base):
+    """A desk session logged out before its cookie expires: that cookie no longer works, the
+    operator's other browsers do. Kept until the cookie would have expired anyway."""
+
+    __tablename__ = "ended_sessions"
+
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"), index=True)
+    ended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
 class LoginFailure(Base):
     """One failed login, counted against the operator name tried and the client address; kept for
     the throttle's window, shared by every `serve` process on the database."""

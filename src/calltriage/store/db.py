@@ -26,7 +26,7 @@ from calltriage.store.filemode import private_sqlite_file
 MIGRATIONS = Path(__file__).with_name("migrations")
 # The newest migration (tests/store/test_migrations.py checks it against the scripts): a database
 # at another revision is refused with "run `calltriage init`" instead of failing on a missing column.
-SCHEMA_HEAD = "0008_login_throttle"
+SCHEMA_HEAD = "0009_ended_sessions"
 
 
 def default_db_url(db: str | None = None) -> str:

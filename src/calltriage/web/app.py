@@ -19,6 +19,7 @@ from calltriage.services.context import App
 from calltriage.services.jobs import TriageJobs
 from calltriage.services.login_throttle import LoginThrottle
 from calltriage.services.operators import OperatorService
+from calltriage.services.sessions import EndedSessions
 from calltriage.services.webhooks import Dispatcher, WebhookService
 from calltriage.web import api, desk, errors
 from calltriage.web.desk.render import HERE
@@ -80,6 +81,7 @@ def create_app(services: App, settings: WebSettings, *, webhooks: WebhookService
         security=Security(settings.secret_key, session_hours=settings.session_hours, secure=settings.secure_cookies),
         graphs=GraphCache(),
         throttle=LoginThrottle(services.store),
+        sessions=EndedSessions(services.store),
         jobs=jobs or default_jobs(services, None),
     )
 

@@ -62,6 +62,13 @@ async def desk_operator(request: Request) -> OperatorInfo:
         operator = await run_in_threadpool(ct.operators.by_id, operator_id)
     if operator is None or operator.disabled or operator.session_epoch != data.get("ep"):
         raise LoginRequired(await _typed(request))
+    sid = data.get("sid")
+    if isinstance(sid, str):  # cookies from before session ids: the epoch alone ends them
+        known, ended = ct.sessions.cached(sid)
+        if not known:
+            ended = await run_in_threadpool(ct.sessions.ended, sid)
+        if ended:
+            raise LoginRequired(await _typed(request))
     request.state.operator = operator
     return operator
 

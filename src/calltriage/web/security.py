@@ -1,8 +1,9 @@
 """Signed session cookies with expiry, CSRF tokens and one-shot flash messages for the desk.
 
-No server-side session table: the cookie carries the operator id and their ``session_epoch``,
-signed with the secret key (itsdangerous) and checked against ``max_age``. Disabling an
-operator or changing their password bumps the epoch, which ends every session at once.
+The cookie carries the operator id, their ``session_epoch`` and a random session id, signed with
+the secret key (itsdangerous) and checked against ``max_age``. Disabling an operator or changing
+their password bumps the epoch, which ends every session at once; logout ends this session only
+(its id is recorded in ``ended_sessions`` until the cookie would have expired).
 
 CSRF: every browser gets a random ``ct_bid`` cookie; a form's token is an HMAC of it
 (synchronizer token without server state). A cross-site page can make the browser send the
@@ -46,7 +47,8 @@ class Security:
         return data if isinstance(data, dict) else None
 
     def login(self, response: Response, operator_id: int, epoch: int) -> None:
-        value = self._sessions.dumps({"op": operator_id, "ep": epoch})
+        # ``sid`` names this one session, so that logout can end it alone (services/sessions.py)
+        value = self._sessions.dumps({"op": operator_id, "ep": epoch, "sid": secrets.token_urlsafe(18)})
         self._set(response, SESSION_COOKIE, value, self.max_age)
 
     def logout(self, response: Response) -> None:

@@ -10,6 +10,7 @@ from calltriage.services.context import App
 from calltriage.services.jobs import TriageJobs
 from calltriage.services.login_throttle import LoginThrottle
 from calltriage.services.operators import OperatorService
+from calltriage.services.sessions import EndedSessions
 from calltriage.services.webhooks import Dispatcher, WebhookService
 from calltriage.web.graph import GraphCache
 from calltriage.web.security import Security
@@ -27,6 +28,7 @@ class WebState:
     graphs: GraphCache
     jobs: TriageJobs
     throttle: LoginThrottle
+    sessions: EndedSessions
     reads_on_loop: bool = True  # see web/reads.py
 
 

@@ -1,8 +1,8 @@
 """Login and logout. Sessions are signed cookies that expire (see web/security.py).
 
 Logins are throttled per operator name and per client address (services/login_throttle.py);
-logout ends the operator's sessions on the server (their session epoch moves on), so a copied
-cookie stops working too.
+logout ends this session on the server (services/sessions.py), so a copied cookie stops working
+too, while the operator's other browsers stay logged in; a password change ends them all.
 
 A form sent after the session ended is not lost: the login page carries what was typed
 (``resume``), and after login the operator sees it again with one button to send it. The form
@@ -88,7 +88,11 @@ def logout(request: Request) -> Response:
     ct = state(request)
     session = ct.security.session(request)
     if session and isinstance(session.get("op"), int):
-        ct.operators.end_sessions(session["op"])  # the cookie stops working everywhere, not only here
+        sid = session.get("sid")
+        if isinstance(sid, str):  # this cookie stops working everywhere; the operator's other browsers stay
+            ct.sessions.end(sid, session["op"], ct.security.max_age)
+        else:  # a cookie from before session ids: only the epoch can end it
+            ct.operators.end_sessions(session["op"])
     response = redirect(request, "/login", "You are logged out.")
     ct.security.logout(response)
     return response
