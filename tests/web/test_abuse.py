@@ -134,12 +134,16 @@ def test_a_lockout_is_audited_once_when_failures_race(db_url: str, caplog: pytes
 
 
 def test_a_lockout_ends_and_the_name_may_try_again(sqlite_db_url: str) -> None:
+    from sqlalchemy import func, select
+
     from calltriage.services.login_throttle import LoginThrottle
     from calltriage.store import Store
+    from calltriage.store.auth_models import LoginFailure
 
     now = [1_800_000_000.0]
     store = Store(sqlite_db_url)
-    throttle = LoginThrottle(store, per_account=2, per_address=1000, window=60, lockout=120, clock=lambda: now[0])
+    throttle = LoginThrottle(store, per_account=2, per_address=1000, window=60, lockout=120, clock=lambda: now[0],
+                             prune_every=0)
     throttle.failed("cy", "192.0.2.1")
     throttle.failed("cy", "192.0.2.1")
     with pytest.raises(TooManyRequests) as refused:
@@ -149,6 +153,8 @@ def test_a_lockout_ends_and_the_name_may_try_again(sqlite_db_url: str) -> None:
     throttle.check("cy", "192.0.2.1")  # the lockout ended; its failures left the window
     throttle.failed("cy", "192.0.2.1")
     throttle.check("cy", "192.0.2.1")  # one failure is not a lockout
+    with store.read() as session:  # the failures that left the window were deleted
+        assert session.scalar(select(func.count()).select_from(LoginFailure)) == 2  # this one, name and address
     store.dispose()
 
 

@@ -10,13 +10,15 @@ an address with ``per_address`` failures is refused for a window. A refusal is a
 Failures and lockouts live in the database (tables ``login_failures`` and ``login_lockouts``),
 so every `serve` process behind a reverse proxy counts the same attempts: N processes do not give
 an attacker N times the tries. Failures older than the window, and lockouts that ended a week
-ago, are deleted as new failures come.
+ago, are deleted as new failures come (at most once a minute per process). Counting reads only
+the window, so rows not yet pruned never count.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,11 +27,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from calltriage.errors import TooManyRequests
+from calltriage.errors import StoreError, TooManyRequests
 from calltriage.store import Store
 from calltriage.store.auth_models import LoginFailure, LoginLockout
 
 audit = logging.getLogger("calltriage.audit")
+log = logging.getLogger(__name__)
+PRUNE_EVERY = 60.0  # seconds between two prunes of old rows, per process
 KEEP_DAYS = 7  # ended lockouts stay listed on the admin page this long
 
 
@@ -43,10 +47,14 @@ class Lockout:
 
 class LoginThrottle:
     def __init__(self, store: Store, *, per_account: int = 5, per_address: int = 20, window: float = 900.0,
-                 lockout: float = 900.0, clock: Callable[[], float] = time.time) -> None:
+                 lockout: float = 900.0, clock: Callable[[], float] = time.time,
+                 prune_every: float = PRUNE_EVERY) -> None:
         self.store = store
         self.per_account, self.per_address = per_account, per_address
         self.window, self.lockout, self.clock = window, lockout, clock
+        self._prune_lock = threading.Lock()
+        self._prune_every = prune_every
+        self._next_prune = 0.0
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)
@@ -75,8 +83,6 @@ class LoginThrottle:
         for kind, who, limit in (("operator", _norm(name), self.per_account),
                                  ("address", _addr(address), self.per_address)):
             with self.store.write() as session:
-                session.execute(delete(LoginFailure).where(LoginFailure.at <= start))
-                session.execute(delete(LoginLockout).where(LoginLockout.until <= now - timedelta(days=KEEP_DAYS)))
                 session.execute(delete(LoginLockout).where(LoginLockout.kind == kind, LoginLockout.who == who,
                                                            LoginLockout.until <= now))
                 session.add(LoginFailure(kind=kind, who=who, at=now))
@@ -92,10 +98,28 @@ class LoginThrottle:
                 except IntegrityError:
                     continue  # another process locked it at the same moment, and audited it
                 locked.append(Lockout(kind, who, until.timestamp(), count))
+        self._prune(now, start)
         for entry in locked:
             audit.warning("login lockout: %s %s after %d failed logins in %d s, until %s",
                           entry.kind, entry.who, entry.failures, int(self.window),
                           time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(entry.until)))
+
+    def _prune(self, now: datetime, start: datetime) -> None:
+        """Delete failures that left the window and lockouts that ended a week ago: at most once a
+        minute per process, in a transaction of its own (concurrent prunes of many rows could
+        deadlock each other on PostgreSQL; a failed prune is retried a minute later, never a
+        failed login)."""
+        tick = time.monotonic()
+        with self._prune_lock:
+            if tick < self._next_prune:
+                return
+            self._next_prune = tick + self._prune_every
+        try:
+            with self.store.write() as session:
+                session.execute(delete(LoginFailure).where(LoginFailure.at <= start))
+                session.execute(delete(LoginLockout).where(LoginLockout.until <= now - timedelta(days=KEEP_DAYS)))
+        except StoreError as exc:
+            log.warning("login throttle: pruning old rows failed (%s); will retry", exc)
 
     def succeeded(self, name: str) -> None:
         with self.store.write() as session:
