@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import Connection, inspect, text
 
 import calltriage.store.auth_models  # registers the operator/webhook tables on Base
 import calltriage.store.job_models  # noqa: F401 - and the triage job table
 from calltriage.store import Store
 from calltriage.store.db import _alembic_config
 from calltriage.store.models import Base
+
+
+@contextmanager
+def _downgraded(store: Store, url: str, revision: str) -> Iterator[Connection]:
+    """The database taken back to ``revision``, in one transaction left open for rows of that era."""
+    with store.engine.begin() as conn:
+        cfg = _alembic_config(url)
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+        yield conn
 
 
 def test_the_migrated_schema_matches_the_models(db_url: str) -> None:
@@ -53,16 +67,11 @@ def test_upgrading_twice_changes_nothing(db_url: str) -> None:
 
 
 def test_the_webhook_migration_keeps_no_secret_url_in_existing_deliveries(db_url: str) -> None:
-    from alembic import command
-
     from calltriage.services.webhooks import url_key
 
     store = Store(db_url)
     secret_url = "https://hooks.example.test/services/T01/B02/Sl4ckS3cret"
-    with store.engine.begin() as conn:
-        cfg = _alembic_config(db_url)
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0004_jobs")
+    with _downgraded(store, db_url, "0004_jobs") as conn:
         conn.execute(text(
             "INSERT INTO webhook_deliveries (event_id, incident_id, url, kind, payload, status, attempts, "
             "next_attempt_at, last_error, created_at) VALUES (1, 1, :url, 'incident.closed', '{}', 'pending', 0, "
@@ -78,13 +87,8 @@ def test_a_database_with_incidents_from_an_older_release_upgrades_and_keeps_them
     """Adding the major-incident foreign key rebuilds ``incidents`` on SQLite while ``events``
     points at it: the upgrade must keep every incident and its timeline (it used to stop on
     "FOREIGN KEY constraint failed")."""
-    from alembic import command
-
     store = Store(db_url)
-    with store.engine.begin() as conn:
-        cfg = _alembic_config(db_url)
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0004_jobs")
+    with _downgraded(store, db_url, "0004_jobs") as conn:
         conn.execute(text(
             "INSERT INTO incidents (caller, callee, summary, reporter, playbook_id, playbook_version, level, status,"
             " current_node, state, revision, opened_at, updated_at) VALUES ('alice', 'bob', 'cannot call', 'ana',"
@@ -113,15 +117,12 @@ def test_the_schema_head_the_store_expects_is_the_newest_migration(sqlite_db_url
 
 def test_a_database_at_an_older_schema_is_refused_with_the_fix(sqlite_db_url: str) -> None:
     import pytest
-    from alembic import command
 
     from calltriage.errors import CalltriageError
 
     store = Store(sqlite_db_url)
-    with store.engine.begin() as conn:
-        cfg = _alembic_config(sqlite_db_url)
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0004_jobs")
+    with _downgraded(store, sqlite_db_url, "0004_jobs"):
+        pass
     with pytest.raises(CalltriageError, match=r"schema version 0004_jobs.*run `calltriage init` to upgrade"):
         store.ensure_ready()
     store.upgrade()

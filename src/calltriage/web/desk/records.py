@@ -7,7 +7,8 @@ is the one `calltriage incident dossier` writes, viewed in the browser or downlo
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Request, UploadFile
 from starlette.responses import Response
@@ -15,12 +16,13 @@ from starlette.responses import Response
 from calltriage.errors import CalltriageError, Conflict, UploadRejected
 from calltriage.services.attachments import MAX_LOG_BYTES
 from calltriage.services.jobs import NO_SERVER
+from calltriage.services.operators import OperatorInfo
 from calltriage.services.queues import brief
 from calltriage.web.deps import DeskOperator
 from calltriage.web.desk.guard import csrf_protect
 from calltriage.web.desk.incident import IncidentId, failed
 from calltriage.web.desk.render import page, redirect
-from calltriage.web.state import state
+from calltriage.web.state import WebState, state
 from calltriage.web.triage import may_probe, may_watch
 
 router = APIRouter(include_in_schema=False)
@@ -64,31 +66,31 @@ def open_incident(request: Request, op: DeskOperator, caller: Annotated[str, For
 @posts.post("/incidents/{incident_id}/probes")
 def run_probes(request: Request, op: DeskOperator, incident_id: IncidentId) -> Response:
     ct = state(request)
-    back = f"/incidents/{incident_id}"
-    try:
-        may_probe(ct, op, brief(ct.services.store, incident_id))
-        ct.jobs.submit(incident_id, actor=op.actor)
-    except CalltriageError as exc:
-        if exc.http_status == 404:
-            raise
-        return redirect(request, back, exc.message, "warn" if isinstance(exc, Conflict) else "error")
-    return redirect(request, back, "Probes are running." if ct.jobs.configured else
-                    "Probes started, but " + NO_SERVER + ".", "info" if ct.jobs.configured else "warn")
+    done = ("Probes are running.", "info") if ct.jobs.configured else ("Probes started, but " + NO_SERVER + ".", "warn")
+    return _submit_job(request, op, incident_id, may_probe, "advance", done)
 
 
 @posts.post("/incidents/{incident_id}/watch")
 def watch_again(request: Request, op: DeskOperator, incident_id: IncidentId) -> Response:
     """"Watch again" on a watch step that saw nothing (the same service call as the CLI and API)."""
+    return _submit_job(request, op, incident_id, may_watch, "watch",
+                       ("Watching the server again for the user's action.", "info"))
+
+
+def _submit_job(request: Request, op: OperatorInfo, incident_id: int,
+                allowed: Callable[[WebState, OperatorInfo, dict[str, Any]], None], kind: str,
+                done: tuple[str, str]) -> Response:
+    """Queue a probe job after ``allowed`` agreed; a refusal is a flash on the incident page (404 stays 404)."""
     ct = state(request)
     back = f"/incidents/{incident_id}"
     try:
-        may_watch(ct, op, brief(ct.services.store, incident_id))
-        ct.jobs.submit(incident_id, actor=op.actor, kind="watch")
+        allowed(ct, op, brief(ct.services.store, incident_id))
+        ct.jobs.submit(incident_id, actor=op.actor, kind=kind)
     except CalltriageError as exc:
         if exc.http_status == 404:
             raise
         return redirect(request, back, exc.message, "warn" if isinstance(exc, Conflict) else "error")
-    return redirect(request, back, "Watching the server again for the user's action.")
+    return redirect(request, back, *done)
 
 
 @posts.post("/incidents/{incident_id}/attachments")
